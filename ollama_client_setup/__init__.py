@@ -1,0 +1,3 @@
+"""Make a developer workstation ready to use a remote Ollama server."""
+
+__version__ = "0.1.0"
