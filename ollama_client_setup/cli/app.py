@@ -1,0 +1,103 @@
+"""The application object every command receives: output, verbosity, and the error edge."""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+
+from ..errors import PlanRefused, SetupError
+from ..exitcodes import ExitCode
+from ..output import dumps, envelope
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class Application:
+    def __init__(self, verbosity: int = 0) -> None:
+        self.verbosity = verbosity
+        self.json = False
+        self.command = ""
+        self.warnings: list[str] = []
+
+    @property
+    def color(self) -> bool:
+        return sys.stdout.isatty() and "NO_COLOR" not in os.environ
+
+    @staticmethod
+    def interactive() -> bool:
+        return sys.stdin.isatty() and sys.stdout.isatty()
+
+    def style(self, text: str, **styles: Any) -> str:
+        return click.style(text, **styles) if self.color else text
+
+    def echo(self, text: str = "", *, level: int = 0) -> None:
+        """Normal output; hidden in --json mode and when -q outweighs its level."""
+        if not self.json and self.verbosity >= level:
+            click.echo(text)
+
+    def warn(self, text: str) -> None:
+        self.warnings.append(text)
+        if not self.json:
+            click.echo(self.style("warning: ", fg="yellow") + text, err=True)
+
+    def emit(self, result: Any, exit_code: int = 0) -> None:
+        if self.json:
+            click.echo(dumps(envelope(self.command, exit_code, result, warnings=self.warnings)))
+
+    def fail(self, error: SetupError) -> None:
+        code = int(error.exit_code)
+        if self.json:
+            click.echo(
+                dumps(
+                    envelope(
+                        self.command, code, None, warnings=self.warnings, error=error.to_dict()
+                    )
+                )
+            )
+        else:
+            click.echo(self.style("error: ", fg="red", bold=True) + error.message, err=True)
+            if isinstance(error, PlanRefused):
+                for problem in error.problems:
+                    click.echo(f"  {problem.path}: {problem.reason}", err=True)
+                    if problem.manual:
+                        click.echo(f"    or {problem.manual}", err=True)
+                    for fix in problem.fixes:
+                        click.echo(f"    or {fix}", err=True)
+            if error.hint:
+                click.echo(error.hint, err=True)
+        sys.exit(code)
+
+
+def command_edge(name: str) -> Callable[[F], F]:
+    """Turn domain errors into their exit codes, and Ctrl-C into a calm message."""
+
+    def wrap(func: F) -> F:
+        @functools.wraps(func)
+        def inner(*args: Any, **kwargs: Any) -> Any:
+            app = click.get_current_context().find_object(Application) or Application()
+            app.command = name
+            app.json = bool(kwargs.get("as_json"))
+            try:
+                return func(app, *args, **kwargs)
+            except SetupError as exc:
+                app.fail(exc)
+            except (KeyboardInterrupt, click.Abort):
+                click.echo("\nInterrupted; nothing was changed.", err=True)
+                sys.exit(ExitCode.INTERRUPTED)
+
+        return inner  # type: ignore[return-value]
+
+    return wrap
+
+
+json_option = click.option(
+    "--json", "as_json", is_flag=True, help="Print one JSON document on stdout and nothing else."
+)
+dry_run_option = click.option(
+    "--dry-run", is_flag=True, help="Show what would change (a diff per file); change nothing."
+)

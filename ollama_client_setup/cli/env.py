@@ -1,0 +1,32 @@
+"""`env`: print the exports for a shell, for `eval "$(ollama-client-setup env)"`."""
+
+from __future__ import annotations
+
+import os
+
+import click
+
+from .. import targets, workflow
+from ..settings import SHELLS
+from ..targets import shells as shell_target
+from .app import Application, command_edge, json_option
+
+
+@click.command()
+@click.option(
+    "--shell",
+    type=click.Choice(SHELLS),
+    help="Dialect to print. [default: your login shell, else sh]",
+)
+@json_option
+@command_edge("env")
+def command(app: Application, shell: str | None, as_json: bool) -> None:
+    """Print the environment for a shell, e.g. eval "$(ollama-client-setup env)"."""
+    settings = workflow.require_settings()
+    login = shell_target.login_shell(os.environ)
+    shell = shell or (login if login in SHELLS else "sh")
+    env = targets.shell_env(settings)
+    if app.json:
+        app.emit({"shell": shell, "variables": env.variables})
+        return
+    click.echo(shell_target.RENDER[shell_target.dialect(shell)](env), nl=False)

@@ -1,0 +1,340 @@
+"""Plan, diff, apply. The one place that turns targets' wishes into changed files.
+
+Planning reads and renders everything first; if any file cannot be planned, nothing is
+applied. Applying re-checks every file, backs up and records a receipt before each write,
+replaces atomically, and rolls back what it already wrote if a later write fails.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .. import paths
+from ..errors import ContentError, PlanRefused, Problem, RefusedError
+from . import fsio, text
+from .changes import Change, Memo, revert_for
+from .receipts import Entry, Receipts
+
+BACKUPS = "backups"
+
+
+@dataclass
+class FilePlan:
+    path: Path
+    real: Path
+    owner: str
+    kind: str
+    before: bytes | None
+    after: bytes | None
+    memo: Memo | None = None
+    mode: int = 0o644
+    new_dirs: list[Path] = field(default_factory=list)
+    #: A revert: the receipt entry is dropped once the file is back.
+    revert: bool = False
+
+    @property
+    def action(self) -> str:
+        if self.before == self.after:
+            return "unchanged"
+        if self.before is None:
+            return "create"
+        if self.after is None:
+            return "delete"
+        return "update"
+
+    @property
+    def changed(self) -> bool:
+        return self.before != self.after
+
+    def diff(self) -> str:
+        def lines(data: bytes | None) -> list[str]:
+            if data is None:
+                return []
+            shown = text.decode(data).text.encode("utf-8", "surrogateescape")
+            return shown.decode("utf-8", "backslashreplace").splitlines(keepends=True)
+
+        name = paths.display(self.path)
+        out = difflib.unified_diff(
+            lines(self.before),
+            lines(self.after),
+            fromfile="/dev/null" if self.before is None else f"a/{name}",
+            tofile="/dev/null" if self.after is None else f"b/{name}",
+        )
+        return "".join(line if line.endswith("\n") else line + "\n" for line in out)
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "path": str(self.path),
+            "owner": self.owner,
+            "action": self.action,
+            "symlink_target": str(self.real) if self.real != self.path else None,
+        }
+
+
+@dataclass
+class Plan:
+    files: list[FilePlan]
+
+    @property
+    def changed(self) -> list[FilePlan]:
+        return [f for f in self.files if f.changed]
+
+    def diff(self) -> str:
+        return "".join(f.diff() for f in self.changed)
+
+
+def _problem(
+    change_path: Path,
+    owner: str,
+    reason: str,
+    skip_flag: str | None = None,
+    manual: str | None = None,
+    where: str | None = None,
+) -> Problem:
+    fixes = []
+    if skip_flag:
+        fixes.append(f"leave it out with {skip_flag}")
+    return Problem(
+        path=where or paths.display(change_path),
+        reason=reason,
+        owner=owner,
+        manual=manual,
+        fixes=fixes,
+    )
+
+
+def _plan_change(change: Change, receipts: Receipts) -> FilePlan | Problem:
+    shown = paths.display(change.path)
+    try:
+        real = fsio.resolve(change.path)
+        before = fsio.read(real)
+        new_dirs = [] if before is not None else fsio.missing_dirs(real)
+    except fsio.UnsafePath as exc:
+        return _problem(change.path, change.owner, str(exc), change.skip_flag, manual=change.manual)
+    except PermissionError:
+        return _problem(
+            change.path, change.owner, "it cannot be read (permission denied)", change.skip_flag
+        )
+    decoded = text.decode(before) if before is not None else text.new_file()
+    if change.strict and decoded.has_undecodable:
+        line, col = decoded.first_undecodable() or (None, None)
+        return _problem(
+            change.path,
+            change.owner,
+            "it holds bytes that are not UTF-8; fix the file's encoding",
+            change.skip_flag,
+            where=f"{shown}:{line}:{col}",
+        )
+    try:
+        rendered = change.render(decoded.text if before is not None else None)
+    except ContentError as exc:
+        return _problem(
+            change.path, change.owner, exc.reason, change.skip_flag, where=exc.where(shown)
+        )
+    after = None if rendered.text is None else decoded.encode(rendered.text)
+    plan = FilePlan(
+        change.path,
+        real,
+        change.owner,
+        change.kind,
+        before,
+        after,
+        rendered.memo,
+        change.mode,
+        new_dirs,
+    )
+    if plan.changed:
+        reason = fsio.read_only_reason(real, before is not None)
+        if reason:
+            return _problem(
+                change.path, change.owner, reason, change.skip_flag, manual=change.manual
+            )
+    return plan
+
+
+def _plan_revert(entry: Entry, backup_dir: Path) -> FilePlan | Problem:
+    path = Path(entry.path)
+    try:
+        real = fsio.resolve(path)
+        before = fsio.read(real)
+    except fsio.UnsafePath as exc:
+        return _problem(path, entry.owner, str(exc))
+    except PermissionError:
+        return _problem(path, entry.owner, "it cannot be read (permission denied)")
+    plan = FilePlan(path, real, entry.owner, entry.kind, before, before, revert=True)
+    current = fsio.sha(before)
+    if before is None:
+        return plan  # Gone already: nothing to restore, the receipt is simply dropped.
+    if current == entry.original_sha:
+        return plan  # Nothing of ours is in it.
+    if entry.pristine and current == entry.written_sha:
+        # Nobody else touched it: put back the exact original bytes (or remove it).
+        if entry.created:
+            plan.after = None
+        else:
+            original = fsio.read(backup_dir / entry.backup) if entry.backup else None
+            if original is None or fsio.sha(original) != entry.original_sha:
+                return _problem(
+                    path,
+                    entry.owner,
+                    f"its backup {entry.backup} is missing or "
+                    "damaged, so the original cannot be restored",
+                )
+            plan.after = original
+        return _check_writable(plan)
+    decoded = text.decode(before)
+    try:
+        reverted = revert_for(entry.kind).revert(decoded.text, entry.memo)
+    except ContentError as exc:
+        return _problem(path, entry.owner, exc.reason, where=exc.where(paths.display(path)))
+    if reverted is None or (entry.created and not reverted.strip()):
+        plan.after = None
+    else:
+        plan.after = decoded.encode(reverted)
+    return _check_writable(plan)
+
+
+def _check_writable(plan: FilePlan) -> FilePlan | Problem:
+    if plan.changed:
+        reason = fsio.read_only_reason(plan.real, True)
+        if reason:
+            return _problem(plan.path, plan.owner, reason)
+    return plan
+
+
+def plan(changes: list[Change], receipts: Receipts, state_dir: Path) -> Plan:
+    """Everything the changes want, plus reverting managed files no change wants any more."""
+    results: list[FilePlan | Problem] = []
+    wanted: set[str] = set()
+    for change in changes:
+        key = str(change.path)
+        if key in wanted:
+            continue  # Two targets sharing one file (bash and sh both use ~/.profile).
+        wanted.add(key)
+        results.append(_plan_change(change, receipts))
+    for key, entry in receipts.entries.items():
+        if key not in wanted:
+            results.append(_plan_revert(entry, state_dir / BACKUPS))
+    return _finish(results)
+
+
+def plan_uninstall(receipts: Receipts, state_dir: Path, scan: list[Change] = ()) -> Plan:
+    """Revert every receipt; also take blocks out of `scan` files no receipt knows of
+    (receipts lost or deleted), so a missing receipt never leaves a block behind."""
+    results: list[FilePlan | Problem] = [
+        _plan_revert(entry, state_dir / BACKUPS) for entry in receipts.entries.values()
+    ]
+    known = set(receipts.entries)
+    for change in scan:
+        if str(change.path) in known:
+            continue
+        known.add(str(change.path))
+        orphan = Entry(
+            str(change.path),
+            change.owner,
+            change.kind,
+            created=False,
+            backup=None,
+            original_sha=None,
+            written_sha=None,
+            previous_sha=None,
+            pristine=False,
+            memo=None,
+        )
+        if change.kind == "block":
+            results.append(_plan_revert(orphan, state_dir / BACKUPS))
+    return _finish(results)
+
+
+def _finish(results: list[FilePlan | Problem]) -> Plan:
+    problems = [r for r in results if isinstance(r, Problem)]
+    if problems:
+        raise PlanRefused(problems)
+    return Plan([r for r in results if isinstance(r, FilePlan)])
+
+
+def _record(plan: FilePlan, receipts: Receipts, backup_dir: Path) -> None:
+    key = str(plan.path)
+    entry = receipts.entries.get(key)
+    if entry is None:
+        backup = fsio.store_backup(backup_dir, plan.path, plan.before) if plan.before else None
+        entry = Entry(
+            key,
+            plan.owner,
+            plan.kind,
+            created=plan.before is None,
+            backup=backup,
+            original_sha=fsio.sha(plan.before),
+            written_sha=None,
+            previous_sha=None,
+            pristine=True,
+            memo=plan.memo,
+            created_dirs=[str(d) for d in plan.new_dirs],
+        )
+        receipts.entries[key] = entry
+    else:
+        if not entry.ours(fsio.sha(plan.before)) and entry.written_sha is not None:
+            entry.pristine = False
+        if plan.before is None:
+            entry.created = True  # The user deleted it; uninstall removes it again.
+        if plan.memo is not None and entry.kind == plan.kind:
+            entry.memo = plan.memo
+        entry.kind, entry.owner = plan.kind, plan.owner
+        entry.created_dirs += [str(d) for d in plan.new_dirs if str(d) not in entry.created_dirs]
+    entry.previous_sha = fsio.sha(plan.before)
+    entry.written_sha = fsio.sha(plan.after)
+
+
+def _write(plan: FilePlan) -> None:
+    fsio.sweep_temp_files(plan.real)
+    if plan.after is None:
+        fsio.remove(plan.real)
+    else:
+        fsio.make_dirs(plan.new_dirs)
+        fsio.atomic_write(plan.real, plan.after, plan.mode)
+
+
+def apply(the_plan: Plan, receipts: Receipts, state_dir: Path) -> None:
+    """Apply under the caller's lock. All files are re-checked before the first write."""
+    todo = the_plan.changed
+    for item in todo:
+        if fsio.read(item.real) != item.before:
+            raise RefusedError(
+                f"{paths.display(item.path)} changed while the plan was being made; "
+                "nothing was changed",
+                hint="Run the command again.",
+            )
+    backup_dir = state_dir / BACKUPS
+    for item in todo:
+        if not item.revert:
+            _record(item, receipts, backup_dir)
+    receipts.save(state_dir)
+
+    done: list[FilePlan] = []
+    try:
+        for item in todo:
+            _write(item)
+            done.append(item)
+    except BaseException:
+        _roll_back(done)
+        raise
+    for item in the_plan.files:
+        if item.revert:
+            entry = receipts.entries.pop(str(item.path), None)
+            if entry:
+                fsio.remove_empty_dirs([Path(d) for d in entry.created_dirs])
+    receipts.save(state_dir)
+
+
+def _roll_back(done: list[FilePlan]) -> None:
+    for item in reversed(done):
+        try:
+            if item.before is None:
+                fsio.remove(item.real)
+            else:
+                fsio.atomic_write(item.real, item.before, item.mode)
+            fsio.remove_empty_dirs(item.new_dirs)
+        except OSError:
+            pass  # Best effort: the receipt still describes the file for the next run.

@@ -1,0 +1,179 @@
+"""File-system primitives for the engine: resolve links, atomic replace, backups, dirs."""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import hashlib
+import os
+import stat
+import time
+from pathlib import Path
+
+TEMP_TAG = ".ocs-tmp-"
+
+
+class UnsafePath(Exception):
+    """A path the engine will not write: the reason is a full sentence."""
+
+
+def sha(data: bytes | None) -> str | None:
+    return None if data is None else hashlib.sha256(data).hexdigest()
+
+
+def resolve(path: Path) -> Path:
+    """The file to really read and replace: symlinks are followed so the link stays a link."""
+    if path.is_symlink():
+        real = Path(os.path.realpath(path))
+        if not real.exists():
+            raise UnsafePath(f"it is a symbolic link to {real}, which does not exist")
+        return real
+    if path.exists() and not path.is_file():
+        raise UnsafePath("it exists but is not a regular file")
+    return path
+
+
+def read(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        return None
+
+
+def missing_dirs(path: Path) -> list[Path]:
+    """The folders that would have to be created for `path`, outermost first."""
+    missing: list[Path] = []
+    parent = path.parent
+    while not parent.exists():
+        if parent.is_symlink():
+            raise UnsafePath(f"{parent} is a symbolic link to a folder that does not exist")
+        missing.append(parent)
+        if parent.parent == parent:
+            break
+        parent = parent.parent
+    if not parent.is_dir():
+        raise UnsafePath(f"{parent} is in the way: it is not a folder")
+    return list(reversed(missing))
+
+
+def read_only_reason(real: Path, exists: bool) -> str | None:
+    """Why the engine must not replace this file, or None. Mode bits count even for root:
+    a file made read-only (home-manager, a locked dotfile) is the user's decision."""
+    if str(real).startswith("/nix/store/"):
+        return "it is in /nix/store (managed by Nix/home-manager), which is read-only"
+    if exists:
+        mode = real.stat().st_mode
+        if not mode & stat.S_IWUSR:
+            return "it is read-only"
+        folder = real.parent
+    else:
+        folder = real.parent
+        while not folder.exists():
+            folder = folder.parent
+    if not os.access(folder, os.W_OK | os.X_OK):
+        return f"its folder {folder} is not writable"
+    return None
+
+
+def make_dirs(dirs: list[Path]) -> None:
+    for folder in dirs:
+        with contextlib.suppress(FileExistsError):
+            folder.mkdir(mode=0o755)
+
+
+def _owner_for(real: Path, exists: bool) -> tuple[int, int] | None:
+    # Only root can (and must) hand a file back to its owner; others keep their own uid.
+    if not hasattr(os, "geteuid") or os.geteuid() != 0:
+        return None
+    st = real.stat() if exists else real.parent.stat()
+    return st.st_uid, st.st_gid
+
+
+def fsync_dir(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def atomic_write(real: Path, data: bytes, mode: int | None = None) -> None:
+    """Temp file in the same folder, fsync, rename over the target, fsync the folder."""
+    exists = real.exists()
+    final_mode = stat.S_IMODE(real.stat().st_mode) if exists else (mode or 0o644)
+    owner = _owner_for(real, exists)
+    tmp = real.parent / f".{real.name}{TEMP_TAG}{os.getpid()}-{time.monotonic_ns()}"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        view = memoryview(data)
+        while view:
+            written = os.write(fd, view)
+            view = view[written:]
+        os.fchmod(fd, final_mode)
+        if owner is not None:
+            os.fchown(fd, *owner)
+        os.fsync(fd)
+    except BaseException:
+        os.close(fd)
+        _unlink_quietly(tmp)
+        raise
+    os.close(fd)
+    try:
+        os.replace(tmp, real)
+    except BaseException:
+        _unlink_quietly(tmp)
+        raise
+    fsync_dir(real.parent)
+
+
+def remove(real: Path) -> None:
+    _unlink_quietly(real)
+    fsync_dir(real.parent)
+
+
+def _unlink_quietly(path: Path) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        path.unlink()
+
+
+def sweep_temp_files(real: Path) -> None:
+    """Remove temp files an interrupted earlier run left beside this file."""
+    try:
+        for leftover in real.parent.glob(f".{real.name}{TEMP_TAG}*"):
+            _unlink_quietly(leftover)
+    except OSError:
+        pass
+
+
+def remove_empty_dirs(dirs: list[Path]) -> None:
+    """rmdir the folders we created, deepest first, only while they are empty."""
+    for folder in sorted(set(dirs), key=lambda p: len(p.parts), reverse=True):
+        try:
+            folder.rmdir()
+        except OSError as exc:
+            if exc.errno not in (errno.ENOENT, errno.ENOTEMPTY, errno.EEXIST):
+                raise
+
+
+def store_backup(backup_dir: Path, path: Path, data: bytes) -> str:
+    """A timestamped copy that is never overwritten; returns its name inside backup_dir."""
+    backup_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    base = f"{stamp}-{path.name.lstrip('.') or 'file'}"
+    for n in range(1000):
+        name = base if n == 0 else f"{base}.{n}"
+        try:
+            fd = os.open(backup_dir / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            continue
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        return name
+    raise OSError(f"too many backups named {base} in {backup_dir}")

@@ -1,0 +1,39 @@
+"""Every URL and variable the tool writes, derived from settings in one place.
+
+The shapes follow shared/reference/clients.md: OLLAMA_API_BASE is the server root (Aider
+appends /api/...), the OpenAI-style variables end in /v1.
+"""
+
+from __future__ import annotations
+
+from .settings import Settings
+from .validate import url_host
+
+#: Sent as the API key where an SDK insists on one; the server ignores it.
+PLACEHOLDER_KEY = "ollama"
+
+
+def server_root(settings: Settings) -> str:
+    return f"http://{url_host(settings.host)}:{settings.port}"
+
+
+def openai_base(settings: Settings) -> str:
+    return server_root(settings) + "/v1"
+
+
+def aider_model(model: str) -> str:
+    return f"ollama_chat/{model}"
+
+
+def shell_variables(settings: Settings) -> dict[str, str]:
+    """The variables every managed shell exports, in the order they are written."""
+    root = server_root(settings)
+    values = {
+        "OLLAMA_API_BASE": root,
+        "OPENAI_API_BASE": root + "/v1",
+        "OPENAI_BASE_URL": root + "/v1",
+        "OPENAI_API_KEY": PLACEHOLDER_KEY,
+    }
+    if settings.model:
+        values["AIDER_MODEL"] = aider_model(settings.model)
+    return values

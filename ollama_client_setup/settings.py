@@ -1,0 +1,176 @@
+"""The settings file: the one source of truth every managed file is rendered from.
+
+TOML, edited with tomlkit so the user's comments and layout survive every change.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from . import paths, validate
+from .errors import SettingsError
+
+DEFAULT_HOST = "ollama-server"
+DEFAULT_PORT = 11434
+SHELLS = ("bash", "zsh", "fish", "sh", "pwsh")
+#: Filled in by the clients package; listed here so settings can be validated without it.
+CLIENTS: tuple[str, ...] = ("aider", "continue", "claude-code", "codex", "opencode")
+
+_HEADER = """\
+# Settings for ollama-client-setup. Every file the tool manages is generated from
+# this file. Change it with `ollama-client-setup init` or `model use`, or edit it by
+# hand and run `ollama-client-setup init --yes` to apply.
+"""
+
+# table -> key -> (attribute, validator)
+_SCHEMA: dict[str, dict[str, str]] = {
+    "server": {"host": "host", "port": "port"},
+    "model": {"default": "model"},
+    "shells": {"managed": "shells"},
+    "clients": {"managed": "clients"},
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    host: str = DEFAULT_HOST
+    port: int = DEFAULT_PORT
+    model: str | None = None
+    shells: tuple[str, ...] = ()
+    clients: tuple[str, ...] = ()
+    #: The file these came from; None for defaults that were never saved.
+    source: Path | None = field(default=None, compare=False)
+
+    def with_changes(self, **changes: Any) -> Settings:
+        return replace(self, **changes)
+
+
+def _names(value: object, allowed: tuple[str, ...], what: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ValueError(f"expected a list of {what} names, like [{allowed[0]!r}]")
+    unknown = [v for v in value if v not in allowed]
+    if unknown:
+        raise ValueError(f"unknown {what} {unknown[0]!r} (known: {', '.join(allowed)})")
+    # Keep the user's order, drop repeats.
+    return tuple(dict.fromkeys(value))
+
+
+def _convert(attr: str, value: object) -> object:
+    if attr == "host":
+        if not isinstance(value, str):
+            raise ValueError("expected a string")
+        return validate.check_host(value)
+    if attr == "port":
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ValueError("expected a whole number")
+        return validate.check_port(value)
+    if attr == "model":
+        if not isinstance(value, str):
+            raise ValueError("expected a string")
+        return validate.check_model(value)
+    if attr == "shells":
+        return _names(value, SHELLS, "shell")
+    if attr == "clients":
+        return _names(value, CLIENTS, "client")
+    raise AssertionError(attr)
+
+
+def parse(text: str, path: Path) -> Settings:
+    """Parse and validate settings text; errors name the file, key and value."""
+    import tomlkit
+    from tomlkit.exceptions import ParseError
+
+    where = paths.display(path)
+    try:
+        doc = tomlkit.parse(text)
+    except ParseError as exc:
+        raise SettingsError(
+            f"{where}:{exc.line}:{exc.col}: not valid TOML ({_parse_reason(exc)})",
+            hint="Fix the file by hand, or delete it and run `ollama-client-setup init`.",
+        ) from None
+    values: dict[str, object] = {}
+    data = doc.unwrap()
+    for table, value in data.items():
+        keys = _SCHEMA.get(table)
+        if keys is None:
+            raise SettingsError(
+                f"{where}: unknown setting [{table}] (known: {', '.join(_SCHEMA)})",
+                hint="Remove or rename it; `ollama-client-setup init --help` lists the options.",
+            )
+        if not isinstance(value, dict):
+            raise SettingsError(f"{where}: [{table}] must be a table, not {type(value).__name__}")
+        for key, item in value.items():
+            attr = keys.get(key)
+            if attr is None:
+                raise SettingsError(
+                    f"{where}: unknown key {key!r} in [{table}] (known: {', '.join(keys)})",
+                    hint="Remove or rename it.",
+                )
+            try:
+                values[attr] = _convert(attr, item)
+            except ValueError as exc:
+                raise SettingsError(
+                    f"{where}: [{table}] {key} = {_short(item)}: {exc}",
+                    hint="Fix the value by hand, or set it again with `ollama-client-setup init`.",
+                ) from None
+    return Settings(source=path, **values)  # type: ignore[arg-type]
+
+
+def _short(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _parse_reason(exc: Exception) -> str:
+    # tomlkit appends " at line L col C" to its messages; the location is already shown.
+    message = str(exc)
+    cut = message.rfind(" at line ")
+    return message[:cut] if cut > 0 else message
+
+
+def load(path: Path | None = None) -> Settings:
+    """Settings from the file, or defaults (source None) when there is none yet."""
+    path = path or paths.settings_file()
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return Settings()
+    except OSError as exc:
+        raise SettingsError(f"{paths.display(path)}: cannot read ({exc.strerror})") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise SettingsError(
+            f"{paths.display(path)}: byte {exc.start + 1} is not UTF-8",
+            hint="TOML files must be UTF-8; re-save it as UTF-8.",
+        ) from None
+    return parse(text, path)
+
+
+def render(settings: Settings, current: str | None) -> str:
+    """The settings file's new text: only changed keys are touched, comments are kept."""
+    import tomlkit
+
+    doc = tomlkit.parse(current) if current else tomlkit.parse(_HEADER)
+    wanted: dict[str, dict[str, object]] = {
+        "server": {"host": settings.host, "port": settings.port},
+        "model": {"default": settings.model},
+        "shells": {"managed": list(settings.shells)},
+        "clients": {"managed": list(settings.clients)},
+    }
+    for table_name, items in wanted.items():
+        table = doc.get(table_name)
+        if table is None:
+            if all(v is None for v in items.values()):
+                continue
+            table = tomlkit.table()
+            doc[table_name] = table
+        for key, value in items.items():
+            if value is None:
+                if key in table:
+                    del table[key]
+            elif table.get(key) != value:
+                table[key] = value
+    return tomlkit.dumps(doc)
