@@ -80,7 +80,7 @@ def _convert(attr: str, value: object) -> object:
 def parse(text: str, path: Path) -> Settings:
     """Parse and validate settings text; errors name the file, key and value."""
     import tomlkit
-    from tomlkit.exceptions import ParseError
+    from tomlkit.exceptions import ParseError, TOMLKitError
 
     where = paths.display(path)
     try:
@@ -89,6 +89,11 @@ def parse(text: str, path: Path) -> Settings:
         raise SettingsError(
             f"{where}:{exc.line}:{exc.col}: not valid TOML ({_parse_reason(exc)})",
             hint="Fix the file by hand, or delete it and run `ollama-client-setup init`.",
+        ) from None
+    except TOMLKitError as exc:  # duplicate keys and tables carry no position
+        raise SettingsError(
+            f"{where}:{_duplicate_line(text, exc)}: not valid TOML ({exc})",
+            hint="Remove the repeated key, or delete the file and run `ollama-client-setup init`.",
         ) from None
     values: dict[str, object] = {}
     data = doc.unwrap()
@@ -116,6 +121,18 @@ def parse(text: str, path: Path) -> Settings:
                     hint="Fix the value by hand, or set it again with `ollama-client-setup init`.",
                 ) from None
     return Settings(source=path, **values)  # type: ignore[arg-type]
+
+
+def _duplicate_line(text: str, exc: Exception) -> int:
+    """The line of the second definition of the key tomlkit complains about (or 1)."""
+    import re
+
+    match = re.search(r'"([^"]+)"', str(exc))
+    if not match:
+        return 1
+    key = re.compile(rf"^\s*(\[+\s*)?{re.escape(match.group(1))}\s*[=\]]")
+    hits = [n for n, line in enumerate(text.splitlines(), 1) if key.match(line)]
+    return hits[1] if len(hits) > 1 else (hits[0] if hits else 1)
 
 
 def _short(value: object) -> str:

@@ -42,7 +42,7 @@ def check_host(value: str) -> str:
         raise ValueError(f"the host {_show(value)} is longer than 253 characters")
     name = host[:-1] if host.endswith(".") else host
     labels = name.split(".")
-    if not all(_LABEL.match(label) for label in labels):
+    if not all(_LABEL.fullmatch(label) for label in labels):
         raise ValueError(
             f"the host {_show(value)} is not a valid host name or IP address "
             "(letters, digits, '-' and '.' only)"
@@ -66,7 +66,7 @@ def check_model(value: str) -> str:
         raise ValueError("the model name is empty")
     if len(value) > MAX_MODEL_LEN:
         raise ValueError(f"the model name is longer than {MAX_MODEL_LEN} characters")
-    if not _MODEL.match(value):
+    if not _MODEL.fullmatch(value):
         raise ValueError(
             f"the model name {_show(value)} has characters Ollama model names never have "
             "(allowed: letters, digits and . _ - / : + @)"

@@ -9,7 +9,8 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -72,21 +73,31 @@ def reconcile(
         receipts = Receipts.load(state)
         return Outcome(new, engine.plan(targets.build(new, environ), receipts, state), False)
     check_home_owner()
-    receipts = Receipts()
-    if not state.exists():
-        _ensure_state_dir(state, receipts)
-    with lock.held(state):
-        loaded = Receipts.load(state)
-        loaded.tool_dirs = list(dict.fromkeys(loaded.tool_dirs + receipts.tool_dirs))
-        receipts = loaded
+    with _state_session(state) as fresh:
+        receipts = Receipts.load(state)
+        receipts.tool_dirs = list(dict.fromkeys(receipts.tool_dirs + fresh.tool_dirs))
         new = update(settings_mod.load())
         plan = engine.plan(targets.build(new, environ), receipts, state)
         if confirm is not None and plan.changed and not confirm(plan):
-            if not (state / RECEIPTS_NAME).exists():
-                _remove_tool_state(state, receipts, keep_backups=False)
             return Outcome(new, plan, False, ["Nothing was changed."])
         engine.apply(plan, receipts, state)
         return Outcome(new, plan, True)
+
+
+@contextmanager
+def _state_session(state: Path) -> Iterator[Receipts]:
+    """Create the state folder if needed and hold the lock. A run that created the folder
+    but applied nothing (refused, declined, interrupted) removes it again."""
+    fresh = Receipts()
+    created = not state.exists()
+    if created:
+        _ensure_state_dir(state, fresh)
+    try:
+        with lock.held(state):
+            yield fresh
+    finally:
+        if created and not (state / RECEIPTS_NAME).exists():
+            _remove_tool_state(state, fresh, keep_backups=False)
 
 
 def uninstall(
@@ -105,10 +116,7 @@ def uninstall(
         if dry_run or not plan.changed:
             return Outcome(current, plan, False)
     check_home_owner()
-    fresh = Receipts()
-    if not state.exists():
-        _ensure_state_dir(state, fresh)
-    with lock.held(state):
+    with _state_session(state) as fresh:
         receipts = Receipts.load(state)
         receipts.tool_dirs = list(dict.fromkeys(receipts.tool_dirs + fresh.tool_dirs))
         plan = engine.plan_uninstall(receipts, state, scan)

@@ -299,6 +299,8 @@ def _write(plan: FilePlan) -> None:
 def apply(the_plan: Plan, receipts: Receipts, state_dir: Path) -> None:
     """Apply under the caller's lock. All files are re-checked before the first write."""
     todo = the_plan.changed
+    if not todo and not any(item.revert for item in the_plan.files):
+        return  # Nothing to do: not even the receipts are rewritten.
     for item in todo:
         if fsio.read(item.real) != item.before:
             raise RefusedError(

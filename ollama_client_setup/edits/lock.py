@@ -36,8 +36,6 @@ def held(state_dir: Path, wait: float = 15.0) -> Iterator[None]:
                         hint="Wait for it to finish, then run this command again.",
                     ) from None
                 time.sleep(0.05)
-        os.ftruncate(fd, 0)
-        os.write(fd, f"{os.getpid()}\n".encode())
         yield
     finally:
         os.close(fd)

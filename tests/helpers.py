@@ -1,0 +1,99 @@
+"""Helpers shared by the tests: run the CLI, snapshot a tree, start a real shell."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+
+from ollama_client_setup.cli.main import cli
+
+VARS = ("OLLAMA_API_BASE", "OPENAI_API_BASE", "OPENAI_API_KEY", "AIDER_MODEL")
+
+
+def run(*args: str, input: str | None = None, code: int | None = 0) -> Result:
+    """Run the CLI in-process; exceptions propagate so a traceback fails the test."""
+    result = CliRunner().invoke(cli, list(args), input=input, catch_exceptions=False)
+    if code is not None:
+        assert result.exit_code == code, (result.exit_code, result.output)
+    return result
+
+
+def run_json(*args: str, code: int | None = 0) -> dict[str, Any]:
+    result = run(*args, "--json", code=code)
+    return json.loads(result.stdout)
+
+
+def snapshot(root: Path) -> dict[str, tuple[str, object, int]]:
+    """Every path under root: kind, content (bytes or link target) and mode."""
+    out: dict[str, tuple[str, object, int]] = {}
+    for dirpath, dirnames, filenames in os.walk(root):
+        for name in dirnames + filenames:
+            path = Path(dirpath) / name
+            rel = str(path.relative_to(root))
+            st = path.lstat()
+            if path.is_symlink():
+                out[rel] = ("link", os.readlink(path), 0)
+            elif path.is_dir():
+                out[rel] = ("dir", None, st.st_mode)
+            else:
+                out[rel] = ("file", path.read_bytes(), st.st_mode)
+    return out
+
+
+def mtimes(root: Path) -> dict[str, int]:
+    return {str(p.relative_to(root)): p.lstat().st_mtime_ns for p in root.rglob("*") if p.is_file()}
+
+
+def need(program: str) -> str:
+    found = shutil.which(program)
+    if not found:
+        pytest.skip(f"{program} is not installed")
+    return found
+
+
+def shell_env(home: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment a fresh terminal would start with in the sandbox."""
+    env = {
+        "HOME": str(home),
+        "PATH": os.environ["PATH"],
+        "TERM": "dumb",
+        "LC_ALL": "C.UTF-8",
+        "XDG_CONFIG_HOME": os.environ["XDG_CONFIG_HOME"],
+        "XDG_STATE_HOME": os.environ["XDG_STATE_HOME"],
+        "XDG_DATA_HOME": os.environ["XDG_DATA_HOME"],
+        "XDG_CACHE_HOME": os.environ["XDG_CACHE_HOME"],
+    }
+    env.update(extra or {})
+    return env
+
+
+def read_vars(
+    argv: list[str],
+    home: Path,
+    names: tuple[str, ...] = VARS,
+    extra: dict[str, str] | None = None,
+    prefix: str = "",
+) -> dict[str, str]:
+    """Start a real shell with `argv` (ending in the -c flag) and read what it exports.
+
+    The shell runs `env -0` so values come back byte for byte whatever they hold.
+    """
+    done = subprocess.run(
+        [*argv, prefix + "env -0"],
+        env=shell_env(home, extra),
+        capture_output=True,
+        timeout=30,
+        stdin=subprocess.DEVNULL,
+        cwd=home,
+    )
+    assert done.returncode == 0, done.stderr.decode(errors="replace")
+    pairs = [item.split(b"=", 1) for item in done.stdout.split(b"\0") if b"=" in item]
+    found = {k.decode(): v.decode("utf-8", "surrogateescape") for k, v in pairs}
+    return {name: found.get(name, "") for name in names}
