@@ -24,13 +24,35 @@ _HEADER = """\
 # hand and run `ollama-client-setup init --yes` to apply.
 """
 
-# table -> key -> (attribute, validator)
+# table -> key -> attribute
 _SCHEMA: dict[str, dict[str, str]] = {
     "server": {"host": "host", "port": "port"},
     "model": {"default": "model"},
     "shells": {"managed": "shells"},
     "clients": {"managed": "clients"},
 }
+#: The modes a client can be written in; the first is the default.
+MODES: dict[str, tuple[str, ...]] = {
+    # launcher: a `claude-ollama` command; settings: ~/.claude/settings.json routes every run.
+    "claude-code": ("launcher", "settings"),
+    # profile: `codex --profile ollama-server`; default: config.toml's top-level provider.
+    "codex": ("profile", "default"),
+}
+_OPTION_KEYS = ("model", "autocomplete_model", "mode", "context")
+MAX_CONTEXT = 1 << 21
+
+
+@dataclass(frozen=True)
+class ClientOptions:
+    """Per-client choices under [clients.NAME]; unset fields follow the defaults."""
+
+    model: str | None = None
+    autocomplete_model: str | None = None
+    mode: str | None = None
+    context: int | None = None
+
+    def to_table(self) -> dict[str, object]:
+        return {k: getattr(self, k) for k in _OPTION_KEYS if getattr(self, k) is not None}
 
 
 @dataclass(frozen=True)
@@ -40,11 +62,29 @@ class Settings:
     model: str | None = None
     shells: tuple[str, ...] = ()
     clients: tuple[str, ...] = ()
+    client_options: dict[str, ClientOptions] = field(default_factory=dict)
     #: The file these came from; None for defaults that were never saved.
     source: Path | None = field(default=None, compare=False)
 
     def with_changes(self, **changes: Any) -> Settings:
         return replace(self, **changes)
+
+    def options(self, client: str) -> ClientOptions:
+        return self.client_options.get(client, ClientOptions())
+
+    def with_options(self, client: str, **changes: Any) -> Settings:
+        merged = {**self.client_options, client: replace(self.options(client), **changes)}
+        return replace(self, client_options={k: v for k, v in merged.items() if v.to_table()})
+
+    def model_for(self, client: str) -> str | None:
+        """The model a client uses: its own override, else the default."""
+        return self.options(client).model or self.model
+
+    def mode_for(self, client: str) -> str | None:
+        modes = MODES.get(client)
+        if not modes:
+            return None
+        return self.options(client).mode or modes[0]
 
 
 def _names(value: object, allowed: tuple[str, ...], what: str) -> tuple[str, ...]:
@@ -97,6 +137,7 @@ def parse(text: str, path: Path) -> Settings:
         ) from None
     values: dict[str, object] = {}
     data = doc.unwrap()
+    options: dict[str, ClientOptions] = {}
     for table, value in data.items():
         keys = _SCHEMA.get(table)
         if keys is None:
@@ -107,6 +148,9 @@ def parse(text: str, path: Path) -> Settings:
         if not isinstance(value, dict):
             raise SettingsError(f"{where}: [{table}] must be a table, not {type(value).__name__}")
         for key, item in value.items():
+            if table == "clients" and key in CLIENTS:
+                options[key] = _client_options(where, key, item)
+                continue
             attr = keys.get(key)
             if attr is None:
                 raise SettingsError(
@@ -120,7 +164,52 @@ def parse(text: str, path: Path) -> Settings:
                     f"{where}: [{table}] {key} = {_short(item)}: {exc}",
                     hint="Fix the value by hand, or set it again with `ollama-client-setup init`.",
                 ) from None
-    return Settings(source=path, **values)  # type: ignore[arg-type]
+    return Settings(source=path, client_options=options, **values)  # type: ignore[arg-type]
+
+
+def check_context(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError("expected a whole number of tokens")
+    if not 1024 <= value <= MAX_CONTEXT:
+        raise ValueError(f"the context {value} is outside 1024-{MAX_CONTEXT} tokens")
+    return value
+
+
+def check_mode(client: str, value: object) -> str:
+    modes = MODES.get(client)
+    if not modes:
+        raise ValueError(f"{client} has no modes")
+    if value not in modes:
+        raise ValueError(f"unknown mode {value!r} (known: {', '.join(modes)})")
+    return str(value)
+
+
+def _client_options(where: str, client: str, table: object) -> ClientOptions:
+    if not isinstance(table, dict):
+        raise SettingsError(f"{where}: [clients.{client}] must be a table")
+    found: dict[str, object] = {}
+    for key, item in table.items():
+        if key not in _OPTION_KEYS:
+            raise SettingsError(
+                f"{where}: unknown key {key!r} in [clients.{client}] "
+                f"(known: {', '.join(_OPTION_KEYS)})",
+                hint="Remove or rename it.",
+            )
+        try:
+            if key in ("model", "autocomplete_model"):
+                if not isinstance(item, str):
+                    raise ValueError("expected a string")
+                found[key] = validate.check_model(item)
+            elif key == "mode":
+                found[key] = check_mode(client, item)
+            else:
+                found[key] = check_context(item)
+        except ValueError as exc:
+            raise SettingsError(
+                f"{where}: [clients.{client}] {key} = {_short(item)}: {exc}",
+                hint="Fix the value by hand, or set it again with `ollama-client-setup init`.",
+            ) from None
+    return ClientOptions(**found)  # type: ignore[arg-type]
 
 
 def _duplicate_line(text: str, exc: Exception) -> int:
@@ -190,4 +279,31 @@ def render(settings: Settings, current: str | None) -> str:
                     del table[key]
             elif table.get(key) != value:
                 table[key] = value
+    _render_client_options(doc, settings)
     return tomlkit.dumps(doc)
+
+
+def _render_client_options(doc: Any, settings: Settings) -> None:
+    import tomlkit
+
+    clients = doc.get("clients")
+    for name in CLIENTS:
+        wanted = settings.options(name).to_table()
+        current = clients.get(name) if clients is not None else None
+        if not wanted:
+            if clients is not None and name in clients:
+                del clients[name]
+            continue
+        if clients is None:
+            clients = tomlkit.table()
+            doc["clients"] = clients
+        if current is None:
+            current = tomlkit.table()
+            clients[name] = current
+        for key in _OPTION_KEYS:
+            value = wanted.get(key)
+            if value is None:
+                if key in current:
+                    del current[key]
+            elif current.get(key) != value:
+                current[key] = value

@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from .. import endpoints, paths, validate, workflow
-from ..settings import SHELLS, Settings
+from ..settings import CLIENTS, MODES, SHELLS, Settings
 from ..targets import shells as shell_target
 from .app import Application, command_edge, dry_run_option, json_option
 from .planview import confirm, file_lines
@@ -45,6 +45,16 @@ def _validated(kind: str, value: Any) -> Any:
     type=click.Choice(SHELLS),
     help="Leave this shell out (repeatable).",
 )
+@click.option("--client", "clients", multiple=True, type=click.Choice(CLIENTS),
+              help="Coding client to configure (repeatable).")
+@click.option("--no-client", "no_clients", multiple=True, type=click.Choice(CLIENTS),
+              help="Stop managing this client (repeatable); its files are restored.")
+@click.option("--claude-code-mode", type=click.Choice(MODES["claude-code"]),
+              help="launcher: a `claude-ollama` command, plain `claude` unchanged (default); "
+              "settings: ~/.claude/settings.json sends every `claude` run to the server.")
+@click.option("--codex-mode", type=click.Choice(MODES["codex"]),
+              help="profile: `codex --profile ollama-server` (default); default: make the "
+              "server Codex's default provider in config.toml.")
 @click.option("-y", "--yes", is_flag=True, help="Apply without asking.")
 @dry_run_option
 @json_option
@@ -56,6 +66,10 @@ def command(
     model: str | None,
     shells: tuple[str, ...],
     no_shells: tuple[str, ...],
+    clients: tuple[str, ...],
+    no_clients: tuple[str, ...],
+    claude_code_mode: str | None,
+    codex_mode: str | None,
     yes: bool,
     dry_run: bool,
     as_json: bool,
@@ -71,12 +85,19 @@ def command(
 
     def update(current: Settings) -> Settings:
         chosen = list(shells) or list(current.shells) or shell_target.detect(os.environ)
-        return current.with_changes(
+        managed = list(dict.fromkeys([*current.clients, *clients]))
+        new = current.with_changes(
             host=host or current.host,
             port=port or current.port,
             model=model or current.model,
             shells=tuple(s for s in chosen if s not in no_shells),
+            clients=tuple(c for c in managed if c not in no_clients),
         )
+        if claude_code_mode:
+            new = new.with_options("claude-code", mode=claude_code_mode)
+        if codex_mode:
+            new = new.with_options("codex", mode=codex_mode)
+        return new
 
     ask = None
     if not (yes or dry_run or as_json) and app.interactive():

@@ -103,6 +103,12 @@ class ManagedBlock(Change):
 
 
 def revert_for(kind: str) -> type[Change]:
+    """The change class for a receipt's kind. Client kinds are "<client>:<what>"; their
+    modules load lazily, so the first use imports the client."""
+    if kind not in KINDS and ":" in kind:
+        from ..targets import clients
+
+        clients.get(kind.split(":", 1)[0])
     try:
         return KINDS[kind]
     except KeyError:
