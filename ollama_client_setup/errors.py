@@ -36,6 +36,13 @@ class NotSetUpError(SetupError):
     exit_code = ExitCode.NOT_SET_UP
 
 
+class UnreachableError(SetupError):
+    """The command needs the server and cannot reach it."""
+
+    code = "unreachable"
+    exit_code = ExitCode.UNREACHABLE
+
+
 class LockedError(SetupError):
     code = "locked"
     exit_code = ExitCode.LOCKED

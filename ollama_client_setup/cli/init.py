@@ -45,16 +45,32 @@ def _validated(kind: str, value: Any) -> Any:
     type=click.Choice(SHELLS),
     help="Leave this shell out (repeatable).",
 )
-@click.option("--client", "clients", multiple=True, type=click.Choice(CLIENTS),
-              help="Coding client to configure (repeatable).")
-@click.option("--no-client", "no_clients", multiple=True, type=click.Choice(CLIENTS),
-              help="Stop managing this client (repeatable); its files are restored.")
-@click.option("--claude-code-mode", type=click.Choice(MODES["claude-code"]),
-              help="launcher: a `claude-ollama` command, plain `claude` unchanged (default); "
-              "settings: ~/.claude/settings.json sends every `claude` run to the server.")
-@click.option("--codex-mode", type=click.Choice(MODES["codex"]),
-              help="profile: `codex --profile ollama-server` (default); default: make the "
-              "server Codex's default provider in config.toml.")
+@click.option(
+    "--client",
+    "clients",
+    multiple=True,
+    type=click.Choice(CLIENTS),
+    help="Coding client to configure (repeatable).",
+)
+@click.option(
+    "--no-client",
+    "no_clients",
+    multiple=True,
+    type=click.Choice(CLIENTS),
+    help="Stop managing this client (repeatable); its files are restored.",
+)
+@click.option(
+    "--claude-code-mode",
+    type=click.Choice(MODES["claude-code"]),
+    help="launcher: a `claude-ollama` command, plain `claude` unchanged (default); "
+    "settings: ~/.claude/settings.json sends every `claude` run to the server.",
+)
+@click.option(
+    "--codex-mode",
+    type=click.Choice(MODES["codex"]),
+    help="profile: `codex --profile ollama-server` (default); default: make the "
+    "server Codex's default provider in config.toml.",
+)
 @click.option("-y", "--yes", is_flag=True, help="Apply without asking.")
 @dry_run_option
 @json_option

@@ -12,7 +12,9 @@ from .app import Application
 
 #: name -> module under ollama_client_setup.cli that defines `command`.
 COMMANDS = {
+    "doctor": "doctor",
     "init": "init",
+    "model": "model",
     "env": "env",
     "status": "status",
     "uninstall": "uninstall",

@@ -1,0 +1,111 @@
+"""`doctor`: every check, its status, and the fix for each problem."""
+
+from __future__ import annotations
+
+import os
+
+import click
+
+from .. import settings as settings_mod
+from ..exitcodes import ExitCode
+from .app import Application, command_edge, json_option
+
+_MARKS = {
+    "ok": ("ok", "green"),
+    "warn": ("warn", "yellow"),
+    "fail": ("FAIL", "red"),
+    "skip": ("skip", None),
+}
+
+
+@click.command()
+@click.option(
+    "--timeout",
+    "budget",
+    type=click.FloatRange(0.5, 600),
+    default=None,
+    help="Time budget for the whole run, in seconds. [default: 5, 60 with --deep]",
+)
+@click.option(
+    "--deep",
+    is_flag=True,
+    help="Also send real chat, streaming and Anthropic requests to the configured model.",
+)
+@click.option("--only", multiple=True, metavar="ID", help="Run only this check (repeatable).")
+@click.option(
+    "--skip", "skip_ids", multiple=True, metavar="ID", help="Leave this check out (repeatable)."
+)
+@click.option("--list-checks", is_flag=True, help="List the check ids and exit.")
+@json_option
+@command_edge("doctor")
+def command(
+    app: Application,
+    budget: float | None,
+    deep: bool,
+    only: tuple[str, ...],
+    skip_ids: tuple[str, ...],
+    list_checks: bool,
+    as_json: bool,
+) -> None:
+    """Check, step by step, that this machine can use the server, and say how to fix what
+    does not work. Exit code 3 when a check failed."""
+    from ..doctor import diagnose, registry
+
+    settings = settings_mod.load()
+    if list_checks:
+        checks = registry.listing(settings)
+        if app.json:
+            app.emit(
+                {
+                    "checks": [
+                        {
+                            "id": c.id,
+                            "title": c.title,
+                            "deep": c.deep,
+                            "depends_on": list(c.depends_on),
+                        }
+                        for c in checks
+                    ]
+                }
+            )
+        else:
+            for check in checks:
+                suffix = "  (--deep)" if check.deep else ""
+                app.echo(f"{check.id:<22} {check.title}{suffix}")
+        return
+    known = set(diagnose.known_ids(settings)) | {c.id for c in registry.all_checks(settings)}
+    for check_id in (*only, *skip_ids):
+        if check_id not in known:
+            raise click.BadParameter(
+                f"no check is called {check_id!r}; see --list-checks", param_hint="--only/--skip"
+            )
+    report = diagnose.diagnose(
+        settings,
+        os.environ,
+        budget=budget or (60.0 if deep else 5.0),
+        deep=deep,
+        only=only,
+        skip=skip_ids,
+    )
+    code = ExitCode.CHECKS_FAILED if report.failed else ExitCode.OK
+    if app.json:
+        app.emit(report.to_dict(), int(code))
+    else:
+        for check, result in report.checks:
+            word, color = _MARKS[result.status.value]
+            mark = app.style(f"{word:<4}", fg=color, bold=result.status.value == "fail")
+            app.echo(f"{mark}  {check.id:<20} {result.summary}")
+            if result.detail and (result.status.value in ("fail", "warn") or app.verbosity > 0):
+                for line in result.detail.splitlines():
+                    app.echo(f"      {line}")
+            if result.fix and result.status.value in ("fail", "warn"):
+                app.echo(f"      fix: {result.fix.text}")
+                if result.fix.command:
+                    app.echo(f"        $ {result.fix.command}")
+        counts = report.counts
+        app.echo(
+            f"\n{counts['ok']} ok, {counts['warn']} warn, {counts['fail']} failed, "
+            f"{counts['skip']} skipped in {report.elapsed:.1f} s"
+        )
+    if code:
+        raise SystemExit(int(code))

@@ -1,0 +1,1 @@
+"""doctor: checks with ids, dependencies and fixes, run concurrently under one time budget."""

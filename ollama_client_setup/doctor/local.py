@@ -1,0 +1,230 @@
+"""Checks on this machine alone: the shell's variables, the managed files, clients, and other
+places that set the same variables."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from pathlib import Path
+
+from .. import paths, targets, workflow
+from ..edits import blocks
+from ..errors import SetupError
+from ..targets import shells
+from .model import Check, Context, Fix, Result, fail, ok, skip, warn
+
+CMD = "ollama-client-setup"
+_SECRETS = ("KEY", "TOKEN", "SECRET")
+
+
+def redact(name: str, value: str) -> str:
+    if any(word in name for word in _SECRETS) and value not in ("", "ollama"):
+        return value[:3] + "…" + f"({len(value)} chars)" if len(value) > 6 else "…"
+    return value
+
+
+def _not_set_up(ctx: Context) -> Result | None:
+    if ctx.settings.source is None:
+        return fail("not set up yet", Fix("Write the settings and shell files:", f"{CMD} init"))
+    return None
+
+
+def env_shell(ctx: Context) -> Result:
+    if ctx.settings.source is None:
+        return skip("skipped: not set up yet")
+    expected = targets.shell_env(ctx.settings, ctx.environ).variables
+    load = shells.load_command(shells.login_shell(ctx.environ))
+    absent = [n for n in expected if n not in ctx.environ]
+    wrong = [n for n in expected if n in ctx.environ and ctx.environ[n] != expected[n]]
+    if not absent and not wrong:
+        return ok(f"this shell exports all {len(expected)} variables")
+    if wrong:
+        name = wrong[0]
+        return fail(
+            f"{name} is {redact(name, ctx.environ[name])!r} here, but the settings say "
+            f"{redact(name, expected[name])!r}",
+            Fix(
+                "Something sets it after ollama-client-setup (see the `conflicts` check), or "
+                "this shell started before the last change. Load the current values:",
+                load,
+            ),
+            "differ: " + ", ".join(wrong) + ("; missing: " + ", ".join(absent) if absent else ""),
+        )
+    return warn(
+        "this shell has not loaded the environment yet",
+        Fix("New terminals have it. To load it into this one, run:", load),
+        "missing: " + ", ".join(absent),
+    )
+
+
+def _states(ctx: Context) -> list[workflow.FileState] | Result:
+    try:
+        return workflow.file_states(ctx.settings, ctx.environ)
+    except SetupError as exc:
+        return fail(exc.message, Fix(exc.hint or "Fix the file named above."))
+
+
+def _judge(states: list[workflow.FileState], what: str) -> Result:
+    bad = [s for s in states if s.state != "ok"]
+    if not bad:
+        return ok(f"{len(states)} {what} up to date")
+    first = bad[0]
+    lines = "\n".join(f"{s.state}: {paths.display(s.path)} ({s.detail})" for s in bad)
+    fix = Fix(
+        "Write them again from the settings (`--dry-run` shows the diff first):",
+        f"{CMD} init --yes",
+    )
+    summary = f"{paths.display(first.path)}: {first.detail}"
+    if len(bad) > 1:
+        summary += f" (and {len(bad) - 1} more)"
+    if all(s.state == "pending" for s in bad):
+        return warn(summary, fix, lines)
+    return fail(summary, fix, lines)
+
+
+def profiles(ctx: Context) -> Result:
+    missing = _not_set_up(ctx)
+    if missing:
+        return missing
+    states = _states(ctx)
+    if isinstance(states, Result):
+        return states
+    return _judge([s for s in states if not s.owner.startswith("client")], "shell files")
+
+
+def client_check(name: str) -> Check:
+    def run(ctx: Context) -> Result:
+        from ..targets import clients
+
+        client = clients.get(name)
+        states = _states(ctx)
+        if isinstance(states, Result):
+            return states
+        mine = [
+            s
+            for s in states
+            if s.owner.split(":")[0].split(".")[-1] == name or s.owner.startswith(f"client.{name}")
+        ]
+        program = shutil.which(client.program, path=ctx.environ.get("PATH"))
+        installed = (
+            f"{client.program} is at {program}"
+            if program
+            else (f"{client.program} is not installed")
+        )
+        result = (
+            _judge(mine, f"{client.title} files")
+            if mine
+            else ok(f"{client.title}: nothing to write in this mode")
+        )
+        result.detail = "\n".join(filter(None, [installed, result.detail]))
+        result.data["program"] = program
+        return result
+
+    return Check(f"clients.{name}", f"{name} configuration", run)
+
+
+# --- conflicts -------------------------------------------------------------------------
+
+_ASSIGN = re.compile(
+    r"^\s*(?:export\s+|set\s+(?:-[a-zA-Z]+\s+)*|\$env:)?(?P<name>[A-Z_][A-Z0-9_]*)"
+    r"(?:\s*=\s*|\s+)(?P<value>.*)$"
+)
+
+
+def _assignments(text: str, names: set[str]) -> list[tuple[int, str, str, bool]]:
+    """(line, name, value, after_our_block) for each assignment of `names` outside our block."""
+    out = []
+    inside = False
+    seen_block = False
+    for number, line in enumerate(text.splitlines(), 1):
+        stripped = line.strip()
+        if stripped == blocks.BEGIN:
+            inside = True
+            continue
+        if stripped == blocks.END:
+            inside, seen_block = False, True
+            continue
+        if inside or stripped.startswith("#"):
+            continue
+        match = _ASSIGN.match(line)
+        if match and match.group("name") in names:
+            value = match.group("value").strip().strip("'\"")
+            out.append((number, match.group("name"), value, seen_block))
+    return out
+
+
+def _startup_files(ctx: Context) -> list[Path]:
+    home = paths.home()
+    found = [
+        home / n
+        for n in (".bashrc", ".bash_profile", ".bash_login", ".profile", ".zshenv", ".zprofile")
+    ]
+    found.append(shells.zdotdir(ctx.environ) / ".zshrc")
+    found.append(paths.xdg_config_home() / "fish" / "config.fish")
+    return list(dict.fromkeys(found))
+
+
+def _read(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+
+
+def conflicts(ctx: Context) -> Result:
+    expected = targets.shell_env(ctx.settings, ctx.environ).variables
+    names = set(expected) | {"OLLAMA_HOST", "ANTHROPIC_BASE_URL"}
+    failures: list[str] = []
+    warnings: list[str] = []
+    for path in _startup_files(ctx):
+        text = _read(path)
+        if not text:
+            continue
+        for line, name, value, after in _assignments(text, names):
+            where = f"{paths.display(path)}:{line} sets {name}={redact(name, value)}"
+            if name in expected and after and value != expected[name]:
+                failures.append(where + " after the ollama-client-setup block, so it wins")
+            elif name in expected:
+                warnings.append(where + " (the ollama-client-setup block overrides it)")
+    home_env = paths.home() / ".env"
+    cwd_env = Path(os.getcwd()) / ".env"
+    for env_file in dict.fromkeys([home_env, cwd_env]):
+        text = _read(env_file)
+        if not text:
+            continue
+        for line, name, value, _ in _assignments(text, names):
+            if name in expected and value != expected[name]:
+                failures.append(
+                    f"{paths.display(env_file)}:{line} sets {name}="
+                    f"{redact(name, value)}; Aider loads .env files over the "
+                    "shell's values"
+                )
+    local_aider = Path(os.getcwd()) / ".aider.conf.yml"
+    if local_aider.exists() and local_aider != paths.home() / ".aider.conf.yml":
+        warnings.append(f"{local_aider} overrides ~/.aider.conf.yml for aider runs in this folder")
+    host_var = ctx.environ.get("OLLAMA_HOST", "")
+    if host_var.split("://")[-1].rsplit(":", 1)[0].strip("[]") in ("0.0.0.0", "::"):
+        failures.append(
+            f"OLLAMA_HOST={host_var} is exported: that is a server's bind address; "
+            "the ollama CLI and Python client would connect to 0.0.0.0"
+        )
+    key = ctx.environ.get("OPENAI_API_KEY", "")
+    if key.startswith("sk-"):
+        warnings.append(
+            f"a real OpenAI key ({redact('OPENAI_API_KEY', key)}) is exported; a "
+            "tool sent to OpenAI by mistake would be billed"
+        )
+    if failures:
+        return fail(
+            failures[0],
+            Fix("Remove or change those lines so one value wins, then open a new terminal."),
+            "\n".join(failures + warnings),
+        )
+    if warnings:
+        return warn(
+            warnings[0],
+            Fix("Nothing breaks now, but remove the duplicates to avoid surprises."),
+            "\n".join(warnings),
+        )
+    return ok("no other place sets these variables")

@@ -1,0 +1,98 @@
+"""What a check is and what it returns."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+from ..settings import Settings
+
+
+class Status(str, Enum):
+    OK = "ok"
+    WARN = "warn"
+    FAIL = "fail"
+    SKIP = "skip"
+
+
+@dataclass(frozen=True)
+class Fix:
+    """What to do: a sentence, and the exact command when there is one."""
+
+    text: str
+    command: str | None = None
+
+    def to_dict(self) -> dict[str, str | None]:
+        return {"text": self.text, "command": self.command}
+
+
+@dataclass
+class Result:
+    status: Status
+    summary: str
+    detail: str | None = None
+    fix: Fix | None = None
+    #: Facts for the checks that depend on this one (never printed).
+    data: dict[str, Any] = field(default_factory=dict)
+    duration_ms: int = 0
+
+
+def ok(summary: str, detail: str | None = None, **data: Any) -> Result:
+    return Result(Status.OK, summary, detail, data=data)
+
+
+def warn(summary: str, fix: Fix | None = None, detail: str | None = None, **data: Any) -> Result:
+    return Result(Status.WARN, summary, detail, fix, data=data)
+
+
+def fail(summary: str, fix: Fix | None = None, detail: str | None = None, **data: Any) -> Result:
+    return Result(Status.FAIL, summary, detail, fix, data=data)
+
+
+def skip(summary: str, **data: Any) -> Result:
+    return Result(Status.SKIP, summary, data=data)
+
+
+@dataclass(frozen=True)
+class Check:
+    id: str
+    title: str
+    run: Callable[[Context], Result]
+    depends_on: tuple[str, ...] = ()
+    #: Only with --deep: real inference requests.
+    deep: bool = False
+
+
+class Context:
+    """Shared by all checks of one run. Lazy facts are computed once, under a lock."""
+
+    def __init__(self, settings: Settings, environ: Mapping[str, str], budget: float) -> None:
+        self.settings = settings
+        self.environ = environ
+        self.budget = budget
+        self.started = time.monotonic()
+        self.deadline = self.started + budget
+        self.results: dict[str, Result] = {}
+        self._lock = threading.Lock()
+        self._facts: dict[str, Any] = {}
+
+    def remaining(self, cap: float) -> float:
+        """A timeout for one step: at most `cap`, never past the run's deadline."""
+        return max(0.05, min(cap, self.deadline - time.monotonic()))
+
+    def fact(self, name: str, compute: Callable[[], Any]) -> Any:
+        """Compute a shared fact once (e.g. `tailscale status`), whichever check asks first."""
+        with self._lock:
+            holder = self._facts.setdefault(name, [threading.Lock(), None, False])
+        with holder[0]:
+            if not holder[2]:
+                holder[1], holder[2] = compute(), True
+            return holder[1]
+
+    def data(self, check_id: str) -> dict[str, Any]:
+        result = self.results.get(check_id)
+        return result.data if result else {}

@@ -1,0 +1,295 @@
+"""The path to the server, one question at a time (shared/reference/tailscale.md):
+Tailscale, name resolution, TCP, "is it Ollama", models, the configured model."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from .. import endpoints, netprobe, tailnet
+from ..models import closest, resolve_name
+from ..settings import Settings
+from .model import Context, Fix, Result, fail, ok, skip, warn
+
+CMD = "ollama-client-setup"
+
+
+def _status(ctx: Context) -> tailnet.TailnetStatus:
+    return ctx.fact("tailnet", lambda: tailnet.read_status(timeout=ctx.remaining(2.5)))
+
+
+def _advice_fix(items: list[tailnet.Advice]) -> Fix | None:
+    if not items:
+        return None
+    first = items[0]
+    return Fix(first.fix, first.command)
+
+
+def _non_tailnet_ip(host: str) -> bool:
+    """A literal address outside Tailscale's ranges: the user reaches the server another way."""
+    try:
+        import ipaddress
+
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return not netprobe.is_tailscale_ip(host)
+
+
+def tailscale_installed(ctx: Context) -> Result:
+    status = _status(ctx)
+    if status.error is tailnet.StatusError.NOT_INSTALLED:
+        advice = tailnet.advice(status, None, ctx.settings.host)
+        return fail("Tailscale is not installed", _advice_fix(advice), status.error_detail)
+    where = f" ({status.cli_path})" if status.cli_path else ""
+    version = f" {status.version}" if status.version else ""
+    return ok(f"Tailscale{version} is installed{where}")
+
+
+def tailscale_running(ctx: Context) -> Result:
+    status = _status(ctx)
+    if status.error is not None or not status.running:
+        advice = tailnet.advice(status, None, ctx.settings.host)
+        problem = advice[0].problem if advice else "Tailscale is not connected."
+        return fail(problem.rstrip("."), _advice_fix(advice), status.error_detail)
+    name = f" to {status.tailnet_name}" if status.tailnet_name else ""
+    return ok(f"connected{name}")
+
+
+def tailscale_peer(ctx: Context) -> Result:
+    host = ctx.settings.host
+    if _non_tailnet_ip(host):
+        return skip(f"skipped: {host} is not a Tailscale address")
+    status = _status(ctx)
+    peer = tailnet.find_peer(status, host)
+    advice = tailnet.advice(status, peer, host)
+    if peer is None or peer.expired or not peer.online:
+        return fail(
+            advice[0].problem.rstrip(".") if advice else f"{host} is not reachable",
+            _advice_fix(advice),
+        )
+    address = f" ({peer.ipv4})" if peer.ipv4 else ""
+    if advice:
+        return warn(
+            advice[0].problem.rstrip("."),
+            _advice_fix(advice),
+            "\n".join(a.problem for a in advice[1:]) or None,
+            ip=peer.ipv4,
+        )
+    return ok(f"{peer.dns_name or peer.host_name}{address} is online", ip=peer.ipv4)
+
+
+def dns_resolve(ctx: Context) -> Result:
+    host, port = ctx.settings.host, ctx.settings.port
+    try:
+        found = netprobe.resolve(host, port, timeout=ctx.remaining(2.0))
+    except netprobe.ProbeError as exc:
+        return fail(f"{host} does not resolve", _dns_fix(ctx, host), exc.message)
+    if found.literal:
+        return ok(f"{host} is an address (no lookup needed)", addresses=found.addresses)
+    return ok(f"{host} resolves to {', '.join(found.addresses[:3])}", addresses=found.addresses)
+
+
+def _dns_fix(ctx: Context, host: str) -> Fix:
+    status = _status(ctx)
+    peer = tailnet.find_peer(status, host) if status.ok else None
+    if peer is not None and peer.ipv4:
+        why = (
+            "MagicDNS is off in this tailnet"
+            if status.magic_dns_enabled is False
+            else "this machine does not use Tailscale's DNS (MagicDNS, or --accept-dns=false)"
+        )
+        return Fix(
+            f"{host} is a Tailscale peer, but {why}. Use its Tailscale address "
+            "instead, or turn MagicDNS on.",
+            f"{CMD} init --yes --host {peer.ipv4}",
+        )
+    return Fix(
+        "Check the name for typos, or give the server's address instead.",
+        f"{CMD} init --host ADDRESS",
+    )
+
+
+def _server_fix_refused(settings: Settings) -> Fix:
+    return Fix(
+        "Nothing listens there: Ollama is stopped, or listens only on 127.0.0.1. On the "
+        "server, set OLLAMA_HOST=0.0.0.0:11434 in the service, not in a shell (macOS "
+        "LaunchAgent: EnvironmentVariables in ~/Library/LaunchAgents/com.ollama.plist; "
+        'systemd: `systemctl edit ollama` with Environment="OLLAMA_HOST=0.0.0.0:11434", then '
+        "`systemctl daemon-reload && systemctl restart ollama`), then restart it. Ollama has no "
+        "authentication once it listens beyond localhost: keep it on the tailnet. On the "
+        "macOS server run:",
+        "launchctl kickstart -k gui/$(id -u)/com.ollama",
+    )
+
+
+def tcp_connect(ctx: Context) -> Result:
+    addresses: list[str] = ctx.data("dns.resolve").get("addresses", [])
+    port = ctx.settings.port
+    errors: list[netprobe.ProbeError] = []
+    for address in addresses[:2]:
+        try:
+            done = netprobe.tcp_connect(address, port, timeout=ctx.remaining(2.0))
+        except netprobe.ProbeError as exc:
+            errors.append(exc)
+            continue
+        return ok(
+            f"{address}:{port} accepts connections ({done.elapsed * 1000:.0f} ms)", address=address
+        )
+    if not errors:
+        return fail("no address to connect to", Fix("Run `dns.resolve` first."))
+    first, address = errors[0], addresses[0]
+    detail = "\n".join(e.message for e in errors)
+    if first.category is netprobe.Category.REFUSED:
+        return fail(
+            f"nothing listens on {address}:{port} (connection refused)",
+            _server_fix_refused(ctx.settings),
+            detail,
+        )
+    if first.category is netprobe.Category.TIMEOUT:
+        ping = tailnet.ping_command(ctx.settings.host)
+        return fail(
+            f"no answer from {address}:{port}: packets do not arrive",
+            Fix(
+                "A firewall on the server, a route, or Tailscale ACLs drop the "
+                "connection. Check that the server is up and that port "
+                f"{port} is allowed; test the path with:",
+                " ".join(ping),
+            ),
+            detail,
+        )
+    if first.category is netprobe.Category.UNREACHABLE:
+        if netprobe.looks_like_local_network_block(first, address, sys.platform):
+            return fail(
+                f"no route to {address} (refused at once by this Mac)",
+                Fix(
+                    "macOS blocks this app from the local network. Allow your terminal "
+                    "in System Settings > Privacy & Security > Local Network, then "
+                    "quit and reopen it."
+                ),
+                detail,
+            )
+        return fail(
+            f"no route to {address}",
+            Fix(
+                "This machine has no route to that network: check Wi-Fi/VPN and "
+                "that Tailscale is connected."
+            ),
+            detail,
+        )
+    return fail(f"cannot connect to {address}:{port}", Fix("See the detail."), detail)
+
+
+def _client(ctx: Context, cap: float) -> Any:
+    from ..server import OllamaClient
+
+    return OllamaClient(endpoints.server_root(ctx.settings), timeout=ctx.remaining(cap))
+
+
+def _server_failure(ctx: Context, exc: Any) -> Result:
+    from ..server import Category
+
+    root = endpoints.server_root(ctx.settings)
+    category = exc.category
+    if category is Category.NOT_OLLAMA:
+        fix = Fix(
+            f"Another program answers on port {ctx.settings.port}. Check the host and "
+            "port, or stop what occupies the port on the server.",
+            f"{CMD} init --host HOST --port PORT",
+        )
+    elif category is Category.TIMEOUT:
+        fix = Fix(
+            "The server accepts connections but does not answer: Ollama may be stuck or "
+            "overloaded. Restart it on the server.",
+            "launchctl kickstart -k gui/$(id -u)/com.ollama",
+        )
+    elif category is Category.HTTP_STATUS and exc.status == 403:
+        fix = Fix(
+            "Something in front of Ollama (a proxy, or Ollama's origin check) refuses "
+            "this request. Use the server's own address and port."
+        )
+    elif category is Category.REDIRECT:
+        fix = Fix(
+            "The address redirects elsewhere; point the tool at the server itself.",
+            f"{CMD} init --host HOST",
+        )
+    elif category is Category.REFUSED:
+        return fail(exc.message, _server_fix_refused(ctx.settings))
+    else:
+        fix = Fix(f"Check that {root} is the Ollama server and that it is healthy.")
+    return fail(exc.message.rstrip("."), fix, exc.server_message)
+
+
+def server_version(ctx: Context) -> Result:
+    from ..server import ServerError
+
+    try:
+        with _client(ctx, 3.0) as client:
+            client.identity()
+            version = client.version()
+    except ServerError as exc:
+        return _server_failure(ctx, exc)
+    return ok(f"Ollama {version} answers at {endpoints.server_root(ctx.settings)}", version=version)
+
+
+def server_models(ctx: Context) -> Result:
+    from ..server import ServerError
+
+    try:
+        with _client(ctx, 3.0) as client:
+            models = client.tags()
+    except ServerError as exc:
+        return _server_failure(ctx, exc)
+    names = [m.name for m in models]
+    if not names:
+        return warn(
+            "the server has no models yet",
+            Fix("Pull one on the server, e.g.:", "ollama pull qwen2.5-coder:7b"),
+            models=names,
+            entries=models,
+        )
+    return ok(
+        f"{len(names)} model{'s' if len(names) != 1 else ''} on the server",
+        ", ".join(names[:12]) + (" ..." if len(names) > 12 else ""),
+        models=names,
+        entries=models,
+    )
+
+
+def wanted_models(settings: Settings) -> dict[str, list[str]]:
+    """model -> the uses that need it ("default", "claude-code", "continue autocomplete")."""
+    uses: dict[str, list[str]] = {}
+    if settings.model:
+        uses.setdefault(settings.model, []).append("default")
+    for client in settings.clients:
+        options = settings.options(client)
+        if options.model:
+            uses.setdefault(options.model, []).append(client)
+        if options.autocomplete_model:
+            uses.setdefault(options.autocomplete_model, []).append(f"{client} autocomplete")
+    return uses
+
+
+def model_available(ctx: Context) -> Result:
+    available: list[str] = ctx.data("server.models").get("models", [])
+    uses = wanted_models(ctx.settings)
+    if not uses:
+        suggestion = available[0] if available else "MODEL"
+        return warn(
+            "no model is chosen yet",
+            Fix("Choose one of the server's models:", f"{CMD} model use {suggestion}"),
+        )
+    missing = [name for name in uses if resolve_name(name, available) is None]
+    if not missing:
+        return ok(", ".join(f"{n} ({', '.join(u)})" for n, u in uses.items()) + " available")
+    name = missing[0]
+    close = closest(name, available)
+    hint = f" Did you mean {', '.join(close)}?" if close else ""
+    command = f"{CMD} model use {close[0]}" if close else f"ollama pull {name}"
+    where = "" if close else " (on the server)"
+    return fail(
+        f"{name} ({', '.join(uses[name])}) is not on the server",
+        Fix(f"Pick a model the server has, or pull this one on the server{where}.{hint}", command),
+        "missing: " + ", ".join(missing),
+        missing=missing,
+    )

@@ -1,0 +1,109 @@
+"""The server's models with what a person choosing one needs to know.
+
+/api/tags lists them; /api/show (one request per model, run concurrently) adds the context
+length and capabilities; /api/ps says which are loaded and with what window. A model whose
+/api/show fails or is slow still gets its row, saying so.
+"""
+
+from __future__ import annotations
+
+import difflib
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from .server import ModelDetails, OllamaClient, ServerError
+
+
+@dataclass
+class ModelInfo:
+    name: str
+    size: int
+    parameter_size: str | None
+    quantization: str | None
+    family: str | None
+    capabilities: list[str] | None = None
+    max_context: int | None = None
+    loaded: bool = False
+    loaded_context: int | None = None
+    #: Why /api/show gave nothing for this model (the row is still shown).
+    error: str | None = None
+    #: Managed clients (and roles) that use this model.
+    used_by: list[str] = field(default_factory=list)
+
+    @property
+    def tools(self) -> bool | None:
+        return None if self.capabilities is None else "tools" in self.capabilities
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _show(client: OllamaClient, name: str) -> ModelDetails | ServerError:
+    try:
+        return client.show(name)
+    except ServerError as exc:
+        return exc
+
+
+def catalog(client: OllamaClient) -> list[ModelInfo]:
+    """Every model with details; raises ServerError only when the list itself fails."""
+    entries = client.tags()
+    try:
+        loaded = {m.name: m for m in client.ps()}
+    except ServerError:
+        loaded = {}  # Older or restricted servers: "loaded" is then unknown, not an error.
+    infos = [
+        ModelInfo(
+            e.name,
+            e.size,
+            e.parameter_size,
+            e.quantization_level,
+            e.family,
+            capabilities=e.capabilities,
+        )
+        for e in entries
+    ]
+    if infos:
+        with ThreadPoolExecutor(max_workers=min(8, len(infos))) as pool:
+            shown = list(pool.map(lambda i: _show(client, i.name), infos))
+        for info, details in zip(infos, shown, strict=True):
+            if isinstance(details, ServerError):
+                info.error = details.message
+                continue
+            info.max_context = details.context_length
+            if info.capabilities is None:
+                info.capabilities = details.capabilities
+    for info in infos:
+        running = loaded.get(info.name)
+        if running is not None:
+            info.loaded, info.loaded_context = True, running.context_length
+    return sorted(infos, key=lambda i: i.name)
+
+
+def resolve_name(name: str, available: list[str]) -> str | None:
+    """The server's name for `name`: exact, or NAME for NAME:latest."""
+    if name in available:
+        return name
+    if ":" not in name and f"{name}:latest" in available:
+        return f"{name}:latest"
+    return None
+
+
+def closest(name: str, available: list[str], n: int = 3) -> list[str]:
+    return difflib.get_close_matches(name, available, n=n, cutoff=0.4)
+
+
+def human_size(size: int) -> str:
+    value = float(size)
+    for unit in ("B", "KB", "MB", "GB"):
+        if value < 1000:
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1000
+    return f"{value:.1f} TB"
+
+
+def human_tokens(count: int | None) -> str:
+    if not count:
+        return "-"
+    return f"{count // 1024}k" if count % 1024 == 0 else f"{count / 1000:.0f}k"

@@ -1,0 +1,918 @@
+"""A fake Ollama server: real HTTP on 127.0.0.1, Ollama's answer shapes, switchable faults.
+
+    with FakeOllama() as fake:
+        fake.set_fault("hang", paths={"/api/tags"})
+        ...
+        fake.requests  # what clients sent
+
+Native (/api), OpenAI-compatible (/v1/models, /v1/chat/completions, /v1/responses) and
+Anthropic-compatible (/v1/messages) routes answer the way Ollama does (see
+shared/reference/ollama-api.md); unknown routes get gin's plain "404 page not found".
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import socket
+import struct
+import sys
+import threading
+import time
+from contextlib import suppress
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Literal
+from urllib.parse import parse_qs, unquote, urlsplit
+
+FaultKind = Literal[
+    "delay",  # wait `delay` seconds, then answer normally
+    "hang",  # accept, read the request, never answer (until stop)
+    "status",  # answer `status` with an Ollama error body (`message`)
+    "reset",  # read the request, then reset the connection (RST)
+    "malformed",  # 200 application/json with broken JSON
+    "stream_error",  # streams: one chunk, then an error chunk and the end; otherwise a 500
+    "other_service",  # answer like nginx: HTML 200 on /, HTML 404 elsewhere
+    "huge",  # 200 with an endless JSON body
+    "drip",  # the normal answer, one body byte every `delay` seconds
+    "redirect",  # 301 to `location`
+    "not_http",  # echo the request line back, like a service that does not speak HTTP
+    "https_only",  # what a TLS front end answers to plain HTTP (Go's 400)
+]
+
+_FAULT_KINDS = frozenset(FaultKind.__args__)  # type: ignore[attr-defined]
+
+_STATUS_TEXT = {
+    400: "invalid request",
+    403: "forbidden",
+    404: "model 'unknown' not found",
+    429: "server busy, please try again.  maximum pending requests exceeded",
+    500: "llama runner process has terminated: exit status 2",
+    502: "cloud model unreachable",
+}
+
+
+@dataclass
+class Fault:
+    """A misbehaviour of the fake; applies to every path, or to `paths` (prefixes)."""
+
+    kind: FaultKind
+    # "/api" matches "/api/tags" and "/api/show"; "/" matches only the root.
+    paths: set[str] | frozenset[str] | None = None
+    delay: float = 0.05
+    status: int = 500
+    message: str | None = None
+    location: str = "http://elsewhere.invalid:11434/"
+    # Apply to this many matching requests, then clear itself (None: until changed).
+    times: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.kind not in _FAULT_KINDS:
+            raise ValueError(f"unknown fault {self.kind!r}; one of {sorted(_FAULT_KINDS)}")
+
+    def matches(self, path: str) -> bool:
+        if self.paths is None:
+            return True
+        return any(
+            path == prefix or (prefix != "/" and path.startswith(prefix.rstrip("/") + "/"))
+            for prefix in self.paths
+        )
+
+    @property
+    def error_text(self) -> str:
+        return self.message or _STATUS_TEXT.get(self.status, "internal error")
+
+
+@dataclass
+class FakeModel:
+    """One model the fake server has pulled."""
+
+    name: str
+    family: str = "qwen2"
+    parameter_size: str = "7.6B"
+    quantization_level: str = "Q4_K_M"
+    size: int = 4_683_087_332
+    context_length: int = 32768  # the most the model supports (/api/show)
+    capabilities: list[str] = field(default_factory=lambda: ["completion", "tools", "insert"])
+    loaded: bool = False
+    loaded_context: int | None = None  # the window allocated while loaded (/api/ps)
+    architecture: str = "qwen2"
+    modified_at: str = "2025-06-01T10:00:00.000000+02:00"
+
+    @property
+    def digest(self) -> str:
+        return hashlib.sha256(self.name.encode()).hexdigest()
+
+    @property
+    def details(self) -> dict[str, Any]:
+        return {
+            "parent_model": "",
+            "format": "gguf",
+            "family": self.family,
+            "families": [self.family],
+            "parameter_size": self.parameter_size,
+            "quantization_level": self.quantization_level,
+        }
+
+
+def default_models() -> list[FakeModel]:
+    """A coder model (tools, insert) loaded at 32k, a general one not loaded, one without tools."""
+    return [
+        FakeModel("qwen2.5-coder:7b", loaded=True, loaded_context=32768),
+        FakeModel(
+            "llama3.2:3b",
+            family="llama",
+            architecture="llama",
+            parameter_size="3.2B",
+            size=2_019_393_189,
+            context_length=131072,
+            capabilities=["completion", "tools"],
+        ),
+        FakeModel(
+            "starcoder2:3b",
+            family="starcoder2",
+            architecture="starcoder2",
+            parameter_size="3B",
+            quantization_level="Q4_0",
+            size=1_712_698_858,
+            context_length=16384,
+            capabilities=["completion", "insert"],
+        ),
+    ]
+
+
+@dataclass
+class RecordedRequest:
+    method: str
+    path: str
+    query: dict[str, list[str]]
+    headers: dict[str, str]  # lower-case names
+    json: Any  # the parsed body, or None when it was empty or not JSON
+    body: bytes
+
+
+def unused_port() -> int:
+    """A port on 127.0.0.1 with nothing listening (bound, read, released)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class FakeOllama:
+    """An Ollama look-alike on 127.0.0.1:<free port>; `start()`/`stop()` or use it with `with`."""
+
+    def __init__(
+        self,
+        models: list[FakeModel] | None = None,
+        *,
+        version: str = "0.15.2",
+        anthropic: bool = True,
+        tags_include_capabilities: bool = False,
+        default_context: int = 4096,
+        load_duration_ns: int = 1_250_000_000,
+    ) -> None:
+        self.models = default_models() if models is None else list(models)
+        self.version = version
+        self.anthropic = anthropic  # False: /v1/messages is a 404, as before Ollama 0.14.0
+        self.tags_include_capabilities = tags_include_capabilities
+        # The window a model gets when loaded without num_ctx (Ollama's default below 24 GiB).
+        self.default_context = default_context
+        self.load_duration_ns = load_duration_ns
+        self.fault: Fault | None = None
+        self._lock = threading.Lock()
+        self._recorded = threading.Condition(self._lock)
+        self._requests: list[RecordedRequest] = []
+        self._connections: set[socket.socket] = set()
+        self._stopping = threading.Event()
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+
+    # -- lifecycle --------------------------------------------------------------------------
+
+    def start(self) -> FakeOllama:
+        if self._server is not None:
+            return self
+        self._stopping = threading.Event()
+        self._server = _Server(("127.0.0.1", 0), _Handler)
+        self._server.fake = self
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Fast even with hung handlers: release waiters, stop accepting, cut open connections."""
+        server, self._server = self._server, None
+        if server is None:
+            return
+        self._stopping.set()
+        server.shutdown()
+        with self._lock:
+            connections = list(self._connections)
+        for connection in connections:
+            with suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
+        server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=2)
+
+    def __enter__(self) -> FakeOllama:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    @property
+    def port(self) -> int:
+        if self._server is None:
+            raise RuntimeError("the fake Ollama server is not running")
+        return self._server.server_address[1]
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    # -- state ------------------------------------------------------------------------------
+
+    @property
+    def requests(self) -> list[RecordedRequest]:
+        """A snapshot of every request received so far, in order."""
+        with self._lock:
+            return list(self._requests)
+
+    def requests_to(self, path: str) -> list[RecordedRequest]:
+        return [request for request in self.requests if request.path == path]
+
+    def wait_for_requests(self, count: int, timeout: float = 5.0) -> bool:
+        """Block until `count` requests have arrived (True), or `timeout` passes (False)."""
+        with self._recorded:
+            return self._recorded.wait_for(lambda: len(self._requests) >= count, timeout)
+
+    def clear_requests(self) -> None:
+        with self._lock:
+            self._requests.clear()
+
+    def set_fault(
+        self, kind: FaultKind, *, path: str | None = None, paths: set[str] | None = None, **kw: Any
+    ) -> Fault:
+        """Switch a fault on (for `path`, `paths`, or every path) and return it."""
+        if path is not None:
+            paths = {path} | (paths or set())
+        self.fault = Fault(kind, paths=paths, **kw)
+        return self.fault
+
+    def clear_fault(self) -> None:
+        self.fault = None
+
+    def model(self, name: str) -> FakeModel | None:
+        return next((model for model in self.models if model.name == name), None)
+
+    def _record(self, request: RecordedRequest) -> None:
+        with self._recorded:
+            self._requests.append(request)
+            self._recorded.notify_all()
+
+    def _fault_for(self, path: str) -> Fault | None:
+        with self._lock:
+            fault = self.fault
+            if fault is None or not fault.matches(path):
+                return None
+            if fault.times is not None:
+                fault.times -= 1
+                if fault.times <= 0:
+                    self.fault = None
+            return fault
+
+    def _load(self, model: FakeModel, num_ctx: int | None) -> int:
+        """Load `model` as Ollama would; returns the load time in ns (0 when already loaded)."""
+        with self._lock:
+            if model.loaded and num_ctx in (None, model.loaded_context):
+                return 0
+            # A different num_ctx forces a reload, as on a real server.
+            model.loaded = True
+            model.loaded_context = min(num_ctx or self.default_context, model.context_length)
+            return self.load_duration_ns
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    block_on_close = False
+    fake: FakeOllama
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # Clients that hang up (a test's timeout, a size cap) are expected; bugs are not.
+        if not isinstance(sys.exc_info()[1], OSError):
+            super().handle_error(request, client_address)
+
+
+class _Abort(Exception):
+    """The fake is stopping, or the client went away: drop the connection."""
+
+
+def _example(schema: Any) -> Any:
+    """A value that satisfies a (simple) JSON schema: for format/response_format and tool args."""
+    if not isinstance(schema, dict):
+        return "example"
+    kind = schema.get("type")
+    if kind == "object" or "properties" in schema:
+        return {key: _example(value) for key, value in schema.get("properties", {}).items()}
+    if kind == "array":
+        return [_example(schema.get("items"))]
+    samples = {"integer": 1, "number": 1.5, "boolean": True}
+    return samples.get(kind, "example") if isinstance(kind, str) else "example"
+
+
+def _text_of(content: Any) -> str:
+    """Message content as text: a string, or OpenAI/Anthropic content parts."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return " ".join(
+            _text_of(part.get("text", "")) for part in content if isinstance(part, dict)
+        )
+    return ""
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive and chunked streams, like Ollama
+    disable_nagle_algorithm = True  # as Go does; else headers and body wait on delayed ACKs
+    server: _Server
+    server_header: str | None = None  # set by the "other_service" fault
+
+    # -- plumbing ---------------------------------------------------------------------------
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass  # keep test output clean
+
+    def setup(self) -> None:
+        super().setup()
+        with self.server.fake._lock:
+            self.server.fake._connections.add(self.connection)
+
+    def finish(self) -> None:
+        with self.server.fake._lock:
+            self.server.fake._connections.discard(self.connection)
+        with suppress(OSError):
+            super().finish()
+
+    def send_response(self, code: int, message: str | None = None) -> None:
+        # Ollama (Go) sends no Server header; BaseHTTPRequestHandler would name Python.
+        self.send_response_only(code, message)
+        self.send_header("Date", self.date_time_string())
+        if self.server_header:
+            self.send_header("Server", self.server_header)
+
+    def do_GET(self) -> None:
+        self._handle()
+
+    do_POST = do_HEAD = do_PUT = do_DELETE = do_GET
+
+    def _handle(self) -> None:
+        self.fake = self.server.fake
+        self.drip: float | None = None
+        self.server_header = None
+        length = int(self.headers.get("content-length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        try:
+            parsed = json.loads(raw) if raw else None
+        except ValueError:
+            parsed = None
+        url = urlsplit(self.path)
+        self.route_path = url.path
+        self.query = parse_qs(url.query)
+        self.body = parsed if isinstance(parsed, dict) else {}
+        self.fake._record(
+            RecordedRequest(
+                method=self.command,
+                path=url.path,
+                query=self.query,
+                headers={key.lower(): value for key, value in self.headers.items()},
+                json=parsed,
+                body=raw,
+            )
+        )
+        self.fault = self.fake._fault_for(url.path)
+        try:
+            if self.fault is None or not self._misbehave(self.fault):
+                self._route()
+        except (_Abort, OSError):
+            self.close_connection = True
+
+    def _raw(self, data: bytes) -> None:
+        """Body bytes, dripped one at a time under the "drip" fault."""
+        if self.fake._stopping.is_set():
+            raise _Abort
+        if self.drip is None:
+            self.wfile.write(data)
+            return
+        for index in range(len(data)):
+            self.wfile.write(data[index : index + 1])
+            if self.fake._stopping.wait(self.drip):
+                raise _Abort
+
+    def _answer(
+        self,
+        status: int,
+        body: bytes,
+        content_type: str = "application/json; charset=utf-8",
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        if self.command != "HEAD":
+            self._raw(body)
+
+    def _json(self, data: Any, status: int = 200) -> None:
+        self._answer(status, json.dumps(data).encode())
+
+    def _not_found_route(self) -> None:
+        self._answer(404, b"404 page not found", "text/plain")
+
+    def _stream_start(self, content_type: str) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+
+    def _chunk(self, data: bytes) -> None:
+        self._raw(b"%x\r\n%s\r\n" % (len(data), data))
+
+    def _stream_end(self) -> None:
+        self._raw(b"0\r\n\r\n")
+
+    def _ndjson(self, item: Any) -> None:
+        self._chunk(json.dumps(item).encode() + b"\n")
+
+    def _sse(self, data: Any, event: str | None = None) -> None:
+        text = data if isinstance(data, str) else json.dumps(data)
+        prefix = f"event: {event}\n" if event else ""
+        self._chunk(f"{prefix}data: {text}\n\n".encode())
+
+    # -- faults -----------------------------------------------------------------------------
+
+    def _misbehave(self, fault: Fault) -> bool:
+        """Act out `fault`; True when the answer is complete, False to answer normally."""
+        stopping = self.fake._stopping
+        kind = fault.kind
+        if kind == "delay":
+            if stopping.wait(fault.delay):
+                raise _Abort
+            return False
+        if kind == "drip":
+            self.drip = fault.delay
+            return False
+        if kind == "stream_error":
+            return False  # the routes act it out: it needs a stream to break
+        if kind == "hang":
+            stopping.wait()
+            raise _Abort
+        if kind == "reset":
+            # SO_LINGER 0: close sends RST instead of FIN.
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.connection.close()
+            raise _Abort
+        if kind == "status":
+            self._error(fault.status, fault.error_text)
+        elif kind == "malformed":
+            self._answer(200, b'{"models": [{"name": "qwen2.5-coder:7b", "size": 46')
+        elif kind == "other_service":
+            self.server_header = "nginx/1.24.0"
+            if self.route_path == "/":
+                page = b"<html><head><title>Welcome to nginx!</title></head><body></body></html>"
+                self._answer(200, page, "text/html")
+            else:
+                page = b"<html><head><title>404 Not Found</title></head><body></body></html>"
+                self._answer(404, page, "text/html")
+        elif kind == "huge":
+            self._stream_start("application/json; charset=utf-8")
+            self._chunk(b'{"models": [')
+            item = b'{"name": "padding:latest", "size": 1},' * 512
+            while not stopping.is_set():
+                self._chunk(item)
+            raise _Abort
+        elif kind == "redirect":
+            self._answer(301, b"", "text/plain", {"Location": fault.location})
+        elif kind == "not_http":
+            self.wfile.write(self.requestline.encode() + b"\r\n\r\n")
+            raise _Abort
+        elif kind == "https_only":
+            self._answer(400, b"Client sent an HTTP request to an HTTPS server.\n", "text/plain")
+        return True
+
+    # -- routing ----------------------------------------------------------------------------
+
+    def _route(self) -> None:
+        method, path = self.command, self.route_path
+        if path.startswith("/v1/models/") and method == "GET":
+            self._v1_model(unquote(path[len("/v1/models/") :]))
+            return
+        handler = _ROUTES.get((method, path))
+        if handler is None or (path.startswith("/v1/messages") and not self.fake.anthropic):
+            self._not_found_route()
+            return
+        handler(self)
+
+    def _root(self) -> None:
+        self._answer(200, b"Ollama is running", "text/plain; charset=utf-8")
+
+    def _version(self) -> None:
+        self._json({"version": self.fake.version})
+
+    def _tags(self) -> None:
+        entries = []
+        for model in self.fake.models:
+            entry = self._model_entry(model)
+            if self.fake.tags_include_capabilities:
+                entry["capabilities"] = list(model.capabilities)
+            entries.append(entry)
+        self._json({"models": entries})
+
+    @staticmethod
+    def _model_entry(model: FakeModel) -> dict[str, Any]:
+        return {
+            "name": model.name,
+            "model": model.name,
+            "modified_at": model.modified_at,
+            "size": model.size,
+            "digest": model.digest,
+            "details": model.details,
+        }
+
+    def _show(self) -> None:
+        name = self.body.get("model") or self.body.get("name") or ""
+        model = self.fake.model(name)
+        if model is None:
+            self._error(404, f"model '{name}' not found")
+            return
+        arch = model.architecture
+        self._json(
+            {
+                "license": "",
+                "modelfile": f"FROM {model.name}\n",
+                "parameters": "",
+                "template": "{{ .Prompt }}",
+                "details": model.details,
+                "model_info": {
+                    "general.architecture": arch,
+                    "general.parameter_count": 7_615_616_512,
+                    f"{arch}.context_length": model.context_length,
+                    f"{arch}.embedding_length": 3584,
+                },
+                "capabilities": list(model.capabilities),
+                "modified_at": model.modified_at,
+            }
+        )
+
+    def _ps(self) -> None:
+        entries = []
+        for model in self.fake.models:
+            if model.loaded:
+                entry = self._model_entry(model)
+                entry.pop("modified_at")
+                entry |= {
+                    "expires_at": "2099-01-01T00:05:00.000000+00:00",
+                    "size_vram": model.size,
+                    "context_length": model.loaded_context,
+                }
+                entries.append(entry)
+        self._json({"models": entries})
+
+    def _v1_models(self) -> None:
+        self._json({"object": "list", "data": [_openai_model(m) for m in self.fake.models]})
+
+    def _v1_model(self, name: str) -> None:
+        model = self.fake.model(name)
+        if model is None:
+            self._error(404, f"model '{name}' not found", "openai")
+        else:
+            self._json(_openai_model(model))
+
+    # -- errors -----------------------------------------------------------------------------
+
+    def _error(self, status: int, message: str, shape: str | None = None) -> None:
+        """An error in the shape of the route's API (native, openai, anthropic)."""
+        shape = shape or self._shape()
+        if shape == "openai":
+            kind = "invalid_request_error" if status < 500 else "api_error"
+            body: dict[str, Any] = {
+                "error": {"message": message, "type": kind, "param": None, "code": None}
+            }
+        elif shape == "anthropic":
+            kind = "not_found_error" if status == 404 else "api_error"
+            body = {"type": "error", "error": {"type": kind, "message": message}}
+        else:
+            body = {"error": message}
+        self._json(body, status)
+
+    def _shape(self) -> str:
+        if self.route_path.startswith("/v1/messages"):
+            return "anthropic"
+        return "openai" if self.route_path.startswith("/v1/") else "native"
+
+    def _check_model(self, *, tools: bool = False, insert: bool = False) -> FakeModel | None:
+        """The requested model, or None after answering the error Ollama would."""
+        name = self.body.get("model")
+        if not isinstance(name, str) or not name:
+            self._error(400, "model is required")
+            return None
+        model = self.fake.model(name)
+        if model is None:
+            self._error(404, f"model '{name}' not found, try pulling it first")
+            return None
+        for needed, capability in ((tools, "tools"), (insert, "insert")):
+            if needed and capability not in model.capabilities:
+                self._error(400, f"registry.ollama.ai/library/{name} does not support {capability}")
+                return None
+        if self.fault is not None and self.fault.kind == "stream_error" and not self._streaming():
+            self._error(500, self.fault.error_text)
+            return None
+        return model
+
+    def _streaming(self) -> bool:
+        # Native routes stream unless told not to; the compatible routes only when asked.
+        default = self._shape() == "native"
+        return bool(self.body.get("stream", default))
+
+    def _breaks(self) -> bool:
+        return self.fault is not None and self.fault.kind == "stream_error"
+
+    # -- inference --------------------------------------------------------------------------
+
+    def _reply_for(self, model: FakeModel, prompt: str) -> _Reply:
+        options = self.body.get("options")
+        num_ctx = options.get("num_ctx") if isinstance(options, dict) else None
+        load = self.fake._load(model, num_ctx if isinstance(num_ctx, int) else None)
+        window = model.loaded_context or model.context_length
+        # About four characters a token; a prompt longer than the window is cut silently.
+        prompt_tokens = min(max(1, len(prompt) // 4), window)
+        fmt = self.body.get("format")
+        response_format = self.body.get("response_format")
+        if isinstance(fmt, dict):
+            text = json.dumps(_example(fmt))
+        elif fmt == "json":
+            text = json.dumps({"answer": "Hello"})
+        elif isinstance(response_format, dict) and response_format.get("type") == "json_schema":
+            schema = (response_format.get("json_schema") or {}).get("schema")
+            text = json.dumps(_example(schema))
+        elif isinstance(response_format, dict) and response_format.get("type") == "json_object":
+            text = json.dumps({"answer": "Hello"})
+        else:
+            text = f"Hello! This is {model.name} answering."
+        tools = self.body.get("tools")
+        calls = []
+        if isinstance(tools, list) and tools:
+            function = tools[0].get("function", {}) if isinstance(tools[0], dict) else {}
+            calls = [(function.get("name", "tool"), _example(function.get("parameters")))]
+            text = ""
+        return _Reply(text, calls, load, prompt_tokens)
+
+    def _prompt(self) -> str:
+        messages = self.body.get("messages")
+        parts = [self.body.get("system"), self.body.get("prompt"), self.body.get("input")]
+        if isinstance(messages, list):
+            parts += [m.get("content") for m in messages if isinstance(m, dict)]
+        return " ".join(_text_of(part) for part in parts if part)
+
+    def _native(self, field_name: str) -> None:
+        """/api/chat (field "message") and /api/generate (field "response")."""
+        tools = bool(self.body.get("tools"))
+        insert = field_name == "response" and bool(self.body.get("suffix"))
+        model = self._check_model(tools=tools, insert=insert)
+        if model is None:
+            return
+        reply = self._reply_for(model, self._prompt())
+        base = {"model": model.name, "created_at": "2025-06-01T10:00:00.000000Z"}
+
+        def piece(text: str, calls: list[tuple[str, Any]] | None = None) -> dict[str, Any]:
+            if field_name == "response":
+                return {"response": text}
+            message: dict[str, Any] = {"role": "assistant", "content": text}
+            if calls:
+                message["tool_calls"] = [
+                    {"id": f"call_{i}", "function": {"index": i, "name": n, "arguments": a}}
+                    for i, (n, a) in enumerate(calls)
+                ]
+            return {"message": message}
+
+        final = base | piece("") | {"done": True, "done_reason": "stop"} | reply.timings()
+        if not self._streaming():
+            self._json(final | piece(reply.text, reply.calls))
+            return
+        self._stream_start("application/x-ndjson")
+        for index, word in enumerate(reply.words()):
+            self._ndjson(base | piece(word, reply.calls if index == 0 else None) | {"done": False})
+            if self._breaks():
+                self._ndjson({"error": self.fault.error_text if self.fault else ""})
+                self._stream_end()
+                return
+        self._ndjson(final)
+        self._stream_end()
+
+    def _chat(self) -> None:
+        self._native("message")
+
+    def _generate(self) -> None:
+        self._native("response")
+
+    def _chat_completions(self) -> None:
+        model = self._check_model(tools=bool(self.body.get("tools")))
+        if model is None:
+            return
+        reply = self._reply_for(model, self._prompt())
+        base = {
+            "id": "chatcmpl-417",
+            "created": int(time.time()),
+            "model": model.name,
+            "system_fingerprint": "fp_ollama",
+        }
+        finish = "tool_calls" if reply.calls else "stop"
+        calls = [
+            {
+                "id": f"call_{i}",
+                "index": i,
+                "type": "function",
+                "function": {"name": name, "arguments": json.dumps(arguments)},
+            }
+            for i, (name, arguments) in enumerate(reply.calls)
+        ]
+        usage = {
+            "prompt_tokens": reply.prompt_tokens,
+            "completion_tokens": reply.eval_count,
+            "total_tokens": reply.prompt_tokens + reply.eval_count,
+        }
+        if not self._streaming():
+            message: dict[str, Any] = {"role": "assistant", "content": reply.text}
+            if calls:
+                message["tool_calls"] = calls
+            choice = {"index": 0, "message": message, "finish_reason": finish}
+            self._json(base | {"object": "chat.completion", "choices": [choice], "usage": usage})
+            return
+        self._stream_start("text/event-stream")
+        chunk = base | {"object": "chat.completion.chunk"}
+        for index, word in enumerate(reply.words()):
+            delta: dict[str, Any] = {"role": "assistant", "content": word}
+            if calls and index == 0:
+                delta["tool_calls"] = calls
+            self._sse(chunk | {"choices": [{"index": 0, "delta": delta, "finish_reason": None}]})
+            if self._breaks():
+                self._error_event()
+                return
+        end = {"index": 0, "delta": {"role": "assistant", "content": ""}, "finish_reason": finish}
+        self._sse(chunk | {"choices": [end]})
+        options = self.body.get("stream_options")
+        if isinstance(options, dict) and options.get("include_usage"):
+            self._sse(chunk | {"choices": [], "usage": usage})
+        self._sse("[DONE]")
+        self._stream_end()
+
+    def _error_event(self) -> None:
+        message = self.fault.error_text if self.fault else "error"
+        if self._shape() == "anthropic":
+            self._sse(
+                {"type": "error", "error": {"type": "api_error", "message": message}}, "error"
+            )
+        else:
+            self._sse({"error": {"message": message, "type": "api_error", "param": None}})
+        self._stream_end()
+
+    def _responses(self) -> None:
+        model = self._check_model(tools=bool(self.body.get("tools")))
+        if model is None:
+            return
+        reply = self._reply_for(model, self._prompt())
+        text = reply.text or "ok"
+        output = {
+            "type": "message",
+            "id": "msg_417",
+            "status": "completed",
+            "role": "assistant",
+            "content": [{"type": "output_text", "text": text, "annotations": []}],
+        }
+        response = {
+            "id": "resp_417",
+            "object": "response",
+            "created_at": int(time.time()),
+            "status": "completed",
+            "model": model.name,
+            "output": [output],
+            "usage": {
+                "input_tokens": reply.prompt_tokens,
+                "output_tokens": reply.eval_count,
+                "total_tokens": reply.prompt_tokens + reply.eval_count,
+            },
+        }
+        if not self._streaming():
+            self._json(response)
+            return
+        self._stream_start("text/event-stream")
+        started = response | {"status": "in_progress", "output": []}
+        self._sse({"type": "response.created", "response": started}, "response.created")
+        for word in reply.words():
+            delta = {"type": "response.output_text.delta", "item_id": "msg_417", "delta": word}
+            self._sse(delta | {"output_index": 0, "content_index": 0}, delta["type"])
+            if self._breaks():
+                self._error_event()
+                return
+        self._sse({"type": "response.completed", "response": response}, "response.completed")
+        self._stream_end()
+
+    def _messages(self) -> None:
+        model = self._check_model(tools=bool(self.body.get("tools")))
+        if model is None:
+            return
+        reply = self._reply_for(model, self._prompt())
+        usage = {"input_tokens": reply.prompt_tokens, "output_tokens": reply.eval_count}
+        message = {
+            "id": "msg_417",
+            "type": "message",
+            "role": "assistant",
+            "model": model.name,
+            "content": [{"type": "text", "text": reply.text}],
+            "stop_reason": "end_turn",
+            "stop_sequence": None,
+            "usage": usage,
+        }
+        if not self._streaming():
+            self._json(message)
+            return
+        self._stream_start("text/event-stream")
+        start = message | {
+            "content": [],
+            "stop_reason": None,
+            "usage": usage | {"output_tokens": 0},
+        }
+        self._sse({"type": "message_start", "message": start}, "message_start")
+        block = {"type": "content_block_start", "index": 0}
+        self._sse(block | {"content_block": {"type": "text", "text": ""}}, block["type"])
+        self._sse({"type": "ping"}, "ping")
+        for word in reply.words():
+            delta = {"type": "content_block_delta", "index": 0}
+            self._sse(delta | {"delta": {"type": "text_delta", "text": word}}, delta["type"])
+            if self._breaks():
+                self._error_event()
+                return
+        self._sse({"type": "content_block_stop", "index": 0}, "content_block_stop")
+        end = {"type": "message_delta", "delta": {"stop_reason": "end_turn", "stop_sequence": None}}
+        self._sse(end | {"usage": {"output_tokens": reply.eval_count}}, "message_delta")
+        self._sse({"type": "message_stop"}, "message_stop")
+        self._stream_end()
+
+    def _count_tokens(self) -> None:
+        if self._check_model() is not None:
+            self._json({"input_tokens": max(1, len(self._prompt()) // 4)})
+
+
+@dataclass
+class _Reply:
+    """What the fake model says, and the timings it reports (nanoseconds)."""
+
+    text: str
+    calls: list[tuple[str, Any]]
+    load_duration: int
+    prompt_tokens: int
+
+    def words(self) -> list[str]:
+        words = self.text.split(" ")
+        return [word + " " for word in words[:-1]] + words[-1:] if self.text else [""]
+
+    @property
+    def eval_count(self) -> int:
+        return max(1, len(self.words()))
+
+    def timings(self) -> dict[str, int]:
+        prompt_ns = self.prompt_tokens * 250_000
+        eval_ns = self.eval_count * 20_000_000
+        return {
+            "total_duration": self.load_duration + prompt_ns + eval_ns + 1_000_000,
+            "load_duration": self.load_duration,
+            "prompt_eval_count": self.prompt_tokens,
+            "prompt_eval_duration": prompt_ns,
+            "eval_count": self.eval_count,
+            "eval_duration": eval_ns,
+        }
+
+
+def _openai_model(model: FakeModel) -> dict[str, Any]:
+    return {"id": model.name, "object": "model", "created": 1748764800, "owned_by": "library"}
+
+
+_ROUTES = {
+    ("GET", "/"): _Handler._root,
+    ("HEAD", "/"): _Handler._root,
+    ("GET", "/api/version"): _Handler._version,
+    ("GET", "/api/tags"): _Handler._tags,
+    ("POST", "/api/show"): _Handler._show,
+    ("GET", "/api/ps"): _Handler._ps,
+    ("POST", "/api/chat"): _Handler._chat,
+    ("POST", "/api/generate"): _Handler._generate,
+    ("GET", "/v1/models"): _Handler._v1_models,
+    ("POST", "/v1/chat/completions"): _Handler._chat_completions,
+    ("POST", "/v1/responses"): _Handler._responses,
+    ("POST", "/v1/messages"): _Handler._messages,
+    ("POST", "/v1/messages/count_tokens"): _Handler._count_tokens,
+}
