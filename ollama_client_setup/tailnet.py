@@ -105,6 +105,9 @@ class TailnetStatus:
 # --- finding and reading -------------------------------------------------------------
 
 
+ENV_CLI = "OLLAMA_CLIENT_SETUP_TAILSCALE"
+
+
 def find_cli(env_path: str | None = None, fallbacks: Sequence[str] | None = None) -> str | None:
     """The tailscale CLI: on PATH (or `env_path`), else the app bundle / Windows install."""
     found = shutil.which("tailscale", path=env_path)
@@ -121,8 +124,17 @@ def read_status(
     cli: str | None = None,
     sockets: Sequence[str] | None = None,
 ) -> TailnetStatus:
-    """Status from the CLI when there is one, else from the LocalAPI socket."""
-    cli = cli or find_cli()
+    """Status from the CLI when there is one, else from the LocalAPI socket.
+
+    OLLAMA_CLIENT_SETUP_TAILSCALE names the CLI to use, or "none" for "no Tailscale here"
+    (a machine that reaches the server another way, and the test suite)."""
+    override = os.environ.get(ENV_CLI)
+    if override == "none":
+        # Explicit arguments still count: only the automatic discovery is switched off.
+        if cli:
+            return read_status_cli(cli, timeout)
+        return read_status_localapi(timeout, [] if sockets is None else sockets)
+    cli = cli or override or find_cli()
     if cli:
         return read_status_cli(cli, timeout)
     return read_status_localapi(timeout, sockets)

@@ -58,6 +58,8 @@ def sandbox_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("NO_COLOR", "1")
     monkeypatch.setenv("COLUMNS", "100")
     monkeypatch.setenv("LC_ALL", "C.UTF-8")
+    # Never ask the machine's real Tailscale; tests that want one use the fake_tailscale fixture.
+    monkeypatch.setenv("OLLAMA_CLIENT_SETUP_TAILSCALE", "none")
     # The keyring must never reach the developer's real keychain.
     monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.null.Keyring")
     return home

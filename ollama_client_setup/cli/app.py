@@ -5,7 +5,8 @@ from __future__ import annotations
 import functools
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 import click
@@ -39,6 +40,19 @@ class Application:
         """Normal output; hidden in --json mode and when -q outweighs its level."""
         if not self.json and self.verbosity >= level:
             click.echo(text)
+
+    @contextmanager
+    def progress(self, message: str) -> Iterator[None]:
+        """ "message..." on stderr while something slow runs: only on a terminal, never with
+        --json, so scripts and captured output never see it."""
+        show = sys.stderr.isatty() and not self.json
+        if show:
+            click.echo(f"{message}...", err=True, nl=False)
+        try:
+            yield
+        finally:
+            if show:
+                click.echo("\r\033[K", err=True, nl=False)
 
     def warn(self, text: str) -> None:
         self.warnings.append(text)

@@ -9,13 +9,7 @@ import click
 from .. import settings as settings_mod
 from ..exitcodes import ExitCode
 from .app import Application, command_edge, json_option
-
-_MARKS = {
-    "ok": ("ok", "green"),
-    "warn": ("warn", "yellow"),
-    "fail": ("FAIL", "red"),
-    "skip": ("skip", None),
-}
+from .checkview import echo_result
 
 
 @click.command()
@@ -92,16 +86,7 @@ def command(
         app.emit(report.to_dict(), int(code))
     else:
         for check, result in report.checks:
-            word, color = _MARKS[result.status.value]
-            mark = app.style(f"{word:<4}", fg=color, bold=result.status.value == "fail")
-            app.echo(f"{mark}  {check.id:<20} {result.summary}")
-            if result.detail and (result.status.value in ("fail", "warn") or app.verbosity > 0):
-                for line in result.detail.splitlines():
-                    app.echo(f"      {line}")
-            if result.fix and result.status.value in ("fail", "warn"):
-                app.echo(f"      fix: {result.fix.text}")
-                if result.fix.command:
-                    app.echo(f"        $ {result.fix.command}")
+            echo_result(app, check.id, result)
         counts = report.counts
         app.echo(
             f"\n{counts['ok']} ok, {counts['warn']} warn, {counts['fail']} failed, "

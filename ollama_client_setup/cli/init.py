@@ -1,4 +1,4 @@
-"""`init`: choose the server, model and shells, then write everything in one step."""
+"""`init`: probe the server, choose model, shells and clients, show the plan, apply."""
 
 from __future__ import annotations
 
@@ -8,9 +8,12 @@ from typing import Any
 import click
 
 from .. import endpoints, paths, validate, workflow
+from .. import settings as settings_mod
+from ..probe import Probe, probe
 from ..settings import CLIENTS, MODES, SHELLS, Settings
 from ..targets import shells as shell_target
 from .app import Application, command_edge, dry_run_option, json_option
+from .init_prompts import Choices, ask
 from .planview import confirm, file_lines
 
 
@@ -71,7 +74,9 @@ def _validated(kind: str, value: Any) -> Any:
     help="profile: `codex --profile ollama-server` (default); default: make the "
     "server Codex's default provider in config.toml.",
 )
-@click.option("-y", "--yes", is_flag=True, help="Apply without asking.")
+@click.option("--no-probe", is_flag=True, help="Do not contact the server before writing.")
+@click.option("--no-smoke", is_flag=True, help="Skip the smoke test after applying.")
+@click.option("-y", "--yes", is_flag=True, help="Apply without asking (never prompts).")
 @dry_run_option
 @json_option
 @command_edge("init")
@@ -86,56 +91,65 @@ def command(
     no_clients: tuple[str, ...],
     claude_code_mode: str | None,
     codex_mode: str | None,
+    no_probe: bool,
+    no_smoke: bool,
     yes: bool,
     dry_run: bool,
     as_json: bool,
 ) -> None:
-    """Write the server's settings into your shells (and clients), in one step.
+    """Set up this machine for the server: shells, clients, and a check that it answers.
 
-    Running it again changes nothing unless the settings changed. Undo everything with
-    `ollama-client-setup uninstall`.
+    On a terminal it asks; with --yes (or without a terminal) it uses the flags, the current
+    settings and the defaults. Running it again changes nothing unless the settings changed.
+    Undo everything with `ollama-client-setup uninstall`.
     """
-    host = _validated("host", host) if host is not None else None
-    port = _validated("port", port) if port is not None else None
-    model = _validated("model", model) if model is not None else None
+    given = Choices(
+        host=_validated("host", host) if host is not None else None,
+        port=_validated("port", port) if port is not None else None,
+        model=_validated("model", model) if model is not None else None,
+        shells=shells,
+        no_shells=no_shells,
+        clients=clients,
+        no_clients=no_clients,
+        claude_code_mode=claude_code_mode,
+        codex_mode=codex_mode,
+    )
+    current = settings_mod.load()
+    interactive = app.interactive() and not (yes or as_json or dry_run)
+    found: Probe | None = None
+    if interactive:
+        given, found = ask(app, current, given, os.environ)
+    elif not no_probe:
+        target = given.apply(current, os.environ)
+        with app.progress(f"Checking {endpoints.server_root(target)}"):
+            found = probe(target, os.environ)
+        _report_probe(app, found, target)
+        _check_model(app, found, target)
 
-    def update(current: Settings) -> Settings:
-        chosen = list(shells) or list(current.shells) or shell_target.detect(os.environ)
-        managed = list(dict.fromkeys([*current.clients, *clients]))
-        new = current.with_changes(
-            host=host or current.host,
-            port=port or current.port,
-            model=model or current.model,
-            shells=tuple(s for s in chosen if s not in no_shells),
-            clients=tuple(c for c in managed if c not in no_clients),
-        )
-        if claude_code_mode:
-            new = new.with_options("claude-code", mode=claude_code_mode)
-        if codex_mode:
-            new = new.with_options("codex", mode=codex_mode)
-        return new
-
-    ask = None
-    if not (yes or dry_run or as_json) and app.interactive():
-        ask = confirm(app, "Apply these changes?")
-    outcome = workflow.reconcile(update, dry_run=dry_run, confirm=ask)
-    login = shell_target.login_shell(os.environ)
-    load = shell_target.load_command(login)
-    result = {
-        "dry_run": dry_run,
-        "applied": outcome.applied,
-        "settings": _settings_dict(outcome.settings),
-        "files": [f.to_dict() for f in outcome.plan.files],
-        "load_command": load,
-    }
+    outcome = workflow.reconcile(
+        lambda s: given.apply(s, os.environ),
+        dry_run=dry_run,
+        confirm=confirm(app, "Apply these changes?") if interactive else None,
+    )
+    load = shell_target.load_command(shell_target.login_shell(os.environ))
     if app.json:
-        app.emit(result)
+        app.emit(
+            {
+                "dry_run": dry_run,
+                "applied": outcome.applied,
+                "settings": _settings_dict(outcome.settings),
+                "probe": found.to_dict() if found else None,
+                "files": [f.to_dict() for f in outcome.plan.files],
+                "load_command": load,
+            }
+        )
         return
     settings = outcome.settings
     app.echo(
         f"Server: {endpoints.server_root(settings)}   "
         f"Model: {settings.model or '(none chosen yet; use --model)'}   "
-        f"Shells: {', '.join(settings.shells) or '(none)'}"
+        f"Shells: {', '.join(settings.shells) or '(none)'}   "
+        f"Clients: {', '.join(settings.clients) or '(none)'}"
     )
     if dry_run:
         diff = outcome.plan.diff()
@@ -148,8 +162,61 @@ def command(
         return
     lines = file_lines(outcome.plan, done=True)
     app.echo("\n".join(lines) if lines else "Nothing to change: every file is up to date.")
+    _hint_clients(app, settings)
     app.echo(f"Settings: {paths.display(paths.settings_file())}")
     app.echo(f"New terminals pick this up. To load it into this one, run:\n  {load}")
+    if interactive and not no_smoke and found is not None and found.reachable and settings.model:
+        from .smoke import run_with_progress, show_report
+
+        app.echo("")
+        show_report(app, run_with_progress(app, settings))
+
+
+def _report_probe(app: Application, found: Probe, settings: Settings) -> None:
+    root = endpoints.server_root(settings)
+    if found.reachable:
+        count = len(found.models)
+        app.echo(
+            f"{root}: Ollama {found.version or '?'} answers, "
+            f"{count} model{'s' if count != 1 else ''}."
+        )
+        return
+    if found.failure is None:
+        return
+    check_id, summary, fix, command = found.failure
+    app.warn(f"{root} is not reachable now ({check_id}: {summary}).")
+    if fix:
+        app.echo(f"  fix: {fix}")
+    if command:
+        app.echo(f"    $ {command}")
+    app.echo("  The settings are written anyway; `ollama-client-setup doctor` checks again.")
+
+
+def _check_model(app: Application, found: Probe, settings: Settings) -> None:
+    from ..models import closest, resolve_name
+
+    if not (found.reachable and settings.model):
+        return
+    if resolve_name(settings.model, found.models) is None:
+        close = closest(settings.model, found.models)
+        hint = f" Did you mean {', '.join(close)}?" if close else ""
+        app.warn(
+            f"the server has no model called {settings.model!r}.{hint} Pull it on the "
+            f"server (`ollama pull {settings.model}`) or choose another with "
+            "`ollama-client-setup model use`."
+        )
+
+
+def _hint_clients(app: Application, settings: Settings) -> None:
+    from ..targets import clients
+
+    found = [c for c in clients.detect(os.environ) if c not in settings.clients]
+    if found:
+        flags = " ".join(f"--client {c}" for c in found)
+        app.echo(
+            f"Also found on this machine: {', '.join(found)}. "
+            f"Configure them with: ollama-client-setup init {flags}"
+        )
 
 
 def _settings_dict(settings: Settings) -> dict[str, Any]:
@@ -159,5 +226,6 @@ def _settings_dict(settings: Settings) -> dict[str, Any]:
         "model": settings.model,
         "shells": list(settings.shells),
         "clients": list(settings.clients),
+        "client_options": {k: v.to_table() for k, v in settings.client_options.items()},
         "server_root": endpoints.server_root(settings),
     }

@@ -17,6 +17,7 @@ COMMANDS = {
     "model": "model",
     "env": "env",
     "status": "status",
+    "smoke": "smoke",
     "uninstall": "uninstall",
 }
 

@@ -220,6 +220,11 @@ def _server_failure(ctx: Context, exc: Any) -> Result:
     return fail(exc.message.rstrip("."), fix, exc.server_message)
 
 
+def server_failure(settings: Settings, exc: Any) -> Result:
+    """The failed Result for a ServerError, with the fix for its category (used by smoke)."""
+    return _server_failure(Context(settings, {}, 0.0), exc)
+
+
 def server_version(ctx: Context) -> Result:
     from ..server import ServerError
 

@@ -32,6 +32,9 @@ class Change(ABC):
     kind: ClassVar[str]
     #: Structured configs refuse bytes that are not UTF-8 instead of passing them through.
     strict: ClassVar[bool] = False
+    #: Set to a reason when a UTF-8 BOM makes the file unusable for its reader (Claude Code
+    #: ignores a settings.json that starts with one); the engine then refuses the file.
+    bom_reason: ClassVar[str | None] = None
     #: Whether uninstall may delete the file when reverting leaves only white space.
     drop_if_empty: ClassVar[bool] = True
 

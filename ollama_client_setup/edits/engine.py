@@ -127,6 +127,14 @@ def _plan_change(change: Change, receipts: Receipts) -> FilePlan | Problem:
             change.skip_flag,
             where=f"{shown}:{line}:{col}",
         )
+    if decoded.bom and change.bom_reason:
+        return _problem(
+            change.path,
+            change.owner,
+            f"it starts with a UTF-8 byte order mark: {change.bom_reason}",
+            change.skip_flag,
+            where=f"{shown}:1:1",
+        )
     try:
         rendered = change.render(decoded.text if before is not None else None)
     except ContentError as exc:

@@ -56,9 +56,10 @@ class Client(ABC):
         """The folder whose existence says the client has been used on this machine."""
 
     def detected(self, environ: Mapping[str, str]) -> bool:
-        return bool(shutil.which(self.program, path=environ.get("PATH"))) or self.config_dir(
-            environ
-        ).is_dir()
+        return (
+            bool(shutil.which(self.program, path=environ.get("PATH")))
+            or self.config_dir(environ).is_dir()
+        )
 
     @abstractmethod
     def changes(self, ctx: ClientContext) -> list[Change]:

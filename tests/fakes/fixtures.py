@@ -64,6 +64,7 @@ class FakeTailscale:
         self.exe.chmod(0o755)
         path = os.environ.get("PATH", "")
         self.monkeypatch.setenv("PATH", f"{self.bin_dir}{os.pathsep}{path}")
+        self.monkeypatch.setenv(tailnet.ENV_CLI, str(self.exe))
         _isolate_tailnet(self.monkeypatch, self.tmp_path)
 
     def __call__(
@@ -115,6 +116,7 @@ def no_tailscale(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     kept = [d for d in dirs if d and not shutil.which("tailscale", path=d)]
     new_path = os.pathsep.join(kept)
     monkeypatch.setenv("PATH", new_path)
+    monkeypatch.delenv(tailnet.ENV_CLI, raising=False)  # exercise the real discovery
     for name in _FAKE_TAILSCALE_VARS:
         monkeypatch.delenv(name, raising=False)
     _isolate_tailnet(monkeypatch, tmp_path)

@@ -1,0 +1,213 @@
+"""The questions `init` asks on a terminal. Nothing is written until the final confirmation,
+so Ctrl-C at any prompt leaves every file as it was."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+import click
+
+from .. import endpoints, validate
+from ..probe import Probe, probe
+from ..settings import CLIENTS, SHELLS, Settings
+from ..targets import shells as shell_target
+from .app import Application
+
+
+@dataclass(frozen=True)
+class Choices:
+    """What the user decided; None (or empty) keeps the current setting."""
+
+    host: str | None = None
+    port: int | None = None
+    model: str | None = None
+    shells: tuple[str, ...] = ()
+    no_shells: tuple[str, ...] = ()
+    clients: tuple[str, ...] = ()
+    no_clients: tuple[str, ...] = ()
+    claude_code_mode: str | None = None
+    codex_mode: str | None = None
+    #: Interactive answers replace the client list instead of adding to it.
+    replace_clients: bool = False
+
+    def apply(self, current: Settings, environ: Mapping[str, str]) -> Settings:
+        chosen = list(self.shells) or list(current.shells) or shell_target.detect(environ)
+        if self.replace_clients:
+            managed = list(self.clients)
+        else:
+            managed = list(dict.fromkeys([*current.clients, *self.clients]))
+        new = current.with_changes(
+            host=self.host or current.host,
+            port=self.port or current.port,
+            model=self.model or current.model,
+            shells=tuple(s for s in chosen if s not in self.no_shells),
+            clients=tuple(c for c in managed if c not in self.no_clients),
+        )
+        if self.claude_code_mode:
+            new = new.with_options("claude-code", mode=self.claude_code_mode)
+        if self.codex_mode:
+            new = new.with_options("codex", mode=self.codex_mode)
+        return new
+
+
+def _names(allowed: tuple[str, ...]) -> Any:
+    def convert(text: str) -> tuple[str, ...]:
+        words = [w for w in text.replace(",", " ").split() if w]
+        if words == ["none"]:
+            return ()
+        unknown = [w for w in words if w not in allowed]
+        if unknown:
+            raise click.BadParameter(
+                f"unknown: {', '.join(unknown)} (choose from {', '.join(allowed)}, or 'none')"
+            )
+        return tuple(dict.fromkeys(words))
+
+    return convert
+
+
+def _checked(check: Any) -> Any:
+    def convert(value: Any) -> Any:
+        try:
+            return check(value)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc)) from None
+
+    return convert
+
+
+def ask(
+    app: Application, current: Settings, given: Choices, environ: Mapping[str, str]
+) -> tuple[Choices, Probe]:
+    host = given.host or click.prompt(
+        "Ollama server (name or address)",
+        default=current.host,
+        value_proc=_checked(validate.check_host),
+    )
+    port = given.port or click.prompt(
+        "Port", default=current.port, value_proc=_checked(validate.check_port)
+    )
+    target = current.with_changes(host=host, port=port)
+    with app.progress(f"Checking {endpoints.server_root(target)}"):
+        found = probe(target, environ)
+    _show_probe(found, target)
+
+    detected_shells = list(current.shells) or shell_target.detect(environ)
+    shells = given.shells or click.prompt(
+        "Shells to set up", default=" ".join(detected_shells) or "none", value_proc=_names(SHELLS)
+    )
+
+    from ..targets import clients as client_targets
+
+    default_clients = list(current.clients) or client_targets.detect(environ)
+    clients = given.clients or click.prompt(
+        "Coding clients to configure",
+        default=" ".join(default_clients) or "none",
+        value_proc=_names(CLIENTS),
+    )
+
+    claude_mode = given.claude_code_mode
+    if "claude-code" in clients and not claude_mode:
+        click.echo(
+            "Claude Code can use the server two ways:\n"
+            "  1. a `claude-ollama` command; plain `claude` keeps using Anthropic\n"
+            "  2. every `claude` run goes to the server (~/.claude/settings.json)"
+        )
+        answer = click.prompt(
+            "Choose",
+            type=click.Choice(["1", "2"]),
+            default="1" if current.mode_for("claude-code") == "launcher" else "2",
+        )
+        claude_mode = "launcher" if answer == "1" else "settings"
+
+    model = given.model or _pick_model(found, current.model, target)
+    chosen = replace(
+        given,
+        host=host,
+        port=port,
+        model=model,
+        shells=tuple(shells),
+        clients=tuple(clients),
+        claude_code_mode=claude_mode,
+        replace_clients=True,
+    )
+    return chosen, found
+
+
+def _show_probe(found: Probe, settings: Settings) -> None:
+    root = endpoints.server_root(settings)
+    if found.reachable:
+        click.echo(f"{root}: Ollama {found.version or '?'} answers.")
+        return
+    if found.failure:
+        check_id, summary, fix, command = found.failure
+        click.echo(f"{root} is not reachable now ({check_id}: {summary}).")
+        if fix:
+            click.echo(f"  fix: {fix}")
+        if command:
+            click.echo(f"    $ {command}")
+        click.echo("You can still write the settings; the server may come up later.")
+
+
+def _pick_model(found: Probe, current: str | None, settings: Settings) -> str | None:
+    if not found.reachable or not found.models:
+        answer = click.prompt(
+            "Model name (the server could not list its models)",
+            default=current or "",
+            show_default=bool(current),
+        )
+        return validate.check_model(answer) if answer else None
+    infos = _catalog(settings)
+    names = [i.name for i in infos] if infos else sorted(found.models)
+    click.echo("Models on the server:")
+    for number, name in enumerate(names, 1):
+        info = next((i for i in infos if i.name == name), None)
+        click.echo(f"  {number:>2}. {name}{_describe(info)}")
+    default = current if current in names else _preferred(infos, names)
+
+    def convert(text: str) -> str:
+        text = text.strip()
+        if text.isdigit() and 1 <= int(text) <= len(names):
+            return names[int(text) - 1]
+        if text in names:
+            return text
+        raise click.BadParameter(f"type a number from 1 to {len(names)} or a listed name")
+
+    return click.prompt("Model", default=default, value_proc=convert)
+
+
+def _catalog(settings: Settings) -> list[Any]:
+    from ..models import catalog
+    from ..server import OllamaClient, ServerError
+
+    try:
+        with OllamaClient(endpoints.server_root(settings), timeout=5.0) as client:
+            return catalog(client)
+    except ServerError:
+        return []
+
+
+def _describe(info: Any) -> str:
+    if info is None:
+        return ""
+    from ..models import human_size, human_tokens
+
+    parts = [p for p in (info.parameter_size, info.quantization) if p]
+    parts.append(human_size(info.size))
+    if info.max_context:
+        parts.append(f"{human_tokens(info.max_context)} context")
+    if info.tools is False:
+        parts.append("no tools")
+    if info.loaded:
+        parts.append("loaded")
+    return "  (" + ", ".join(parts) + ")"
+
+
+def _preferred(infos: list[Any], names: list[str]) -> str:
+    """A sensible default: a loaded model with tools, else any with tools, else the first."""
+    for wanted in (lambda i: i.loaded and i.tools, lambda i: i.tools):
+        for info in infos:
+            if wanted(info):
+                return str(info.name)
+    return names[0]

@@ -1,0 +1,187 @@
+"""The interactive `init`, driven through a real pseudo-terminal (pexpect)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.fakes.ollama import FakeOllama
+from tests.helpers import snapshot
+
+pexpect = pytest.importorskip("pexpect")
+
+# (prompt to wait for, answer) in the order init asks.
+HOST = r"Ollama server \(name or address\) \[ollama-server\]: "
+PORT = r"Port \[11434\]: "
+SHELLS = r"Shells to set up \[[a-z ]+\]: "
+CLIENTS = r"Coding clients to configure \[[a-z -]+\]: "
+CLAUDE = r"Choose \(1, 2\) \[1\]: "
+MODEL = r"Model \[[^\]]+\]: "
+CONFIRM = r"Apply these changes\? \[y\]es / \[n\]o / \[d\]iff: "
+
+
+def spawn(*args: str) -> pexpect.spawn:
+    child = pexpect.spawn(
+        sys.executable,
+        ["-m", "ollama_client_setup", "init", *args],
+        env=dict(os.environ),
+        encoding="utf-8",
+        timeout=30,
+        dimensions=(40, 120),
+    )
+    return child
+
+
+def script(port: int) -> list[tuple[str, str]]:
+    return [
+        (HOST, "127.0.0.1"),
+        (PORT, str(port)),
+        (SHELLS, "bash"),
+        (CLIENTS, "aider claude-code"),
+        (CLAUDE, ""),
+        (MODEL, "1"),
+        (CONFIRM, "y"),
+    ]
+
+
+def test_walks_from_host_to_applied(fake_ollama: FakeOllama, sandbox_home: Path) -> None:
+    child = spawn("--no-smoke")
+    transcript = []
+    for prompt, answer in script(fake_ollama.port):
+        child.expect(prompt)
+        transcript.append(child.before + child.after)
+        child.sendline(answer)
+    child.expect(pexpect.EOF)
+    transcript.append(child.before)
+    child.close()
+    text = "".join(transcript)
+    assert child.exitstatus == 0, text
+    assert "Ollama 0.15.2 answers" in text
+    assert "qwen2.5-coder:7b" in text and "llama3.2:3b" in text  # the picker's list
+    settings = (sandbox_home / ".config" / "ollama-client-setup" / "settings.toml").read_text()
+    assert 'host = "127.0.0.1"' in settings
+    assert 'default = "llama3.2:3b"' in settings
+    assert 'managed = ["aider", "claude-code"]' in settings
+    assert (sandbox_home / ".aider.conf.yml").exists()
+    env = (sandbox_home / ".config" / "ollama-client-setup" / "env.sh").read_text()
+    assert "claude-ollama()" in env
+
+
+def test_bad_answers_are_asked_again(fake_ollama: FakeOllama) -> None:
+    child = spawn("--no-smoke")
+    child.expect(HOST)
+    child.sendline("not a host")
+    child.expect("not a valid host name")
+    child.expect(HOST)
+    child.sendline("127.0.0.1")
+    child.expect(PORT)
+    child.sendline("99999")
+    child.expect("outside 1-65535")
+    child.sendline(str(fake_ollama.port))
+    child.expect(SHELLS)
+    child.sendline("bash tcsh")
+    child.expect("unknown: tcsh")
+    child.sendline("bash")
+    child.expect(CLIENTS)
+    child.sendline("none")
+    child.expect(MODEL)
+    child.sendline("9")
+    child.expect("type a number from 1 to 3")
+    child.sendintr()
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 130
+
+
+def test_unreachable_server_still_asks_for_a_model_name(
+    closed_port: int, sandbox_home: Path
+) -> None:
+    child = spawn("--no-smoke")
+    child.expect(HOST)
+    child.sendline("127.0.0.1")
+    child.expect(PORT)
+    child.sendline(str(closed_port))
+    child.expect("is not reachable now")
+    child.expect(SHELLS)
+    child.sendline("bash")
+    child.expect(CLIENTS)
+    child.sendline("none")
+    child.expect(r"Model name \(the server could not list its models\)")
+    child.sendline("qwen2.5-coder:7b")
+    child.expect(CONFIRM)
+    child.sendline("y")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    assert (
+        "ollama_chat/qwen2.5-coder:7b"
+        in (sandbox_home / ".config" / "ollama-client-setup" / "env.sh").read_text()
+    )
+
+
+@pytest.mark.parametrize("stop_at", range(7))
+def test_ctrl_c_at_any_prompt_changes_nothing(
+    fake_ollama: FakeOllama, sandbox_home: Path, stop_at: int
+) -> None:
+    (sandbox_home / ".bashrc").write_text("# mine\n")
+    before = snapshot(sandbox_home)
+    child = spawn("--no-smoke")
+    steps = script(fake_ollama.port)
+    for prompt, answer in steps[:stop_at]:
+        child.expect(prompt)
+        child.sendline(answer)
+    child.expect(steps[stop_at][0])
+    child.sendintr()
+    child.expect(pexpect.EOF)
+    output = child.before
+    child.close()
+    assert child.exitstatus == 130, output
+    assert "nothing was changed" in output
+    assert snapshot(sandbox_home) == before
+
+
+def test_declining_the_plan_changes_nothing(fake_ollama: FakeOllama, sandbox_home: Path) -> None:
+    before = snapshot(sandbox_home)
+    child = spawn("--no-smoke")
+    for prompt, answer in script(fake_ollama.port)[:-1]:
+        child.expect(prompt)
+        child.sendline(answer)
+    child.expect(CONFIRM)
+    child.sendline("n")
+    child.expect("Nothing was changed.")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    assert snapshot(sandbox_home) == before
+
+
+def test_without_a_terminal_init_never_prompts(fake_ollama: FakeOllama, sandbox_home: Path) -> None:
+    import subprocess
+
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "ollama_client_setup",
+            "init",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(fake_ollama.port),
+            "--model",
+            "qwen2.5-coder:7b",
+            "--shell",
+            "bash",
+        ],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=dict(os.environ),
+    )
+    assert done.returncode == 0, done.stderr
+    assert "?" not in done.stdout.splitlines()[0]
+    assert (sandbox_home / ".bashrc").exists()
