@@ -1,0 +1,238 @@
+"""Codex CLI: an opt-in profile file (default), or the server as config.toml's provider.
+
+Facts from shared/reference/clients.md: the built-in provider id `ollama` cannot be
+redefined, so the tool's provider is `ollama-server`; `codex --profile NAME` reads
+$CODEX_HOME/NAME.config.toml, which may hold the provider table itself, so profile mode
+never touches config.toml; a legacy `[profiles.*]` table there breaks --profile, so none is
+ever written; only the Responses API is supported (no `wire_api = "chat"`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from .. import paths
+from ..edits.changes import Change, Memo, OwnedFile, Rendered
+from ..errors import ContentError
+from . import structured as st
+from .clients import Client, ClientContext
+
+PROVIDER = "ollama-server"
+PROVIDER_NAME = "Ollama server"
+PROFILE = "ollama-server"
+TABLE = ("model_providers", PROVIDER)
+
+
+def codex_home(environ: Mapping[str, str]) -> Path:
+    custom = environ.get("CODEX_HOME")
+    return Path(custom).expanduser() if custom else paths.home() / ".codex"
+
+
+def _provider_lines(base_url: str) -> list[str]:
+    return [
+        f"[model_providers.{PROVIDER}]",
+        f"name = {st.toml_string(PROVIDER_NAME)}",
+        f"base_url = {st.toml_string(base_url)}",
+    ]
+
+
+def profile_text(model: str | None, base_url: str) -> str:
+    lines = [
+        f"# Written by ollama-client-setup for `codex --profile {PROFILE}`. It is rewritten by",
+        "# `ollama-client-setup init` and `model use`, and removed by `uninstall`.",
+    ]
+    if model:
+        lines.append(f"model = {st.toml_string(model)}")
+    lines += [f"model_provider = {st.toml_string(PROVIDER)}", "", *_provider_lines(base_url)]
+    return "\n".join(lines) + "\n"
+
+
+class CodexProfile(OwnedFile):
+    """$CODEX_HOME/ollama-server.config.toml, owned by the tool outright."""
+
+    kind = "codex:profile"
+
+
+class CodexDefault(Change):
+    """The server as Codex's default provider: top-level `model` and `model_provider` in
+    config.toml plus the [model_providers.ollama-server] table.
+
+    Memo (from the first edit; kept while the provider table is there): `model` and
+    `model_provider` are their values' TOML text before the edit (None: absent), `eol`
+    whether the file ended with a newline.
+    """
+
+    kind = "codex:config"
+    strict = True
+
+    def __init__(
+        self, path: Path, owner: str, model: str | None, base_url: str, **kwargs: Any
+    ) -> None:
+        super().__init__(path, owner, **kwargs)
+        self.top = {"model": model} if model else {}
+        self.top["model_provider"] = PROVIDER
+        self.base_url = base_url
+
+    def render(self, current: str | None) -> Rendered:
+        text = current or ""
+        before = st.parse_toml(text)
+        memo = None if _own(before) else _memo(text)
+        for key, value in self.top.items():
+            text = _set_key(text, (), key, value)
+        text = self._set_table(text)
+        after = st.parse_toml(text)
+        table = after.get("model_providers", {}).get(PROVIDER, {})
+        if (
+            _others(after) != _others(before)
+            or any(after.get(k) != v for k, v in self.top.items())
+            or table.get("base_url") != self.base_url
+            or table.get("name") != PROVIDER_NAME
+        ):
+            raise st.changed_meaning(paths.display(self.path))
+        return Rendered(text, memo)
+
+    def _set_table(self, text: str) -> str:
+        doc = st.TomlDoc(text)
+        if doc.table(TABLE) is None:
+            if PROVIDER in st.parse_toml(text).get("model_providers", {}):
+                raise ContentError(
+                    f"model_providers.{PROVIDER} is defined inline or with dotted keys; write "
+                    f"it as a [model_providers.{PROVIDER}] table so ollama-client-setup can "
+                    "update it"
+                )
+            if text.strip():
+                text = text if text.endswith("\n") else text + "\n"
+                text = text if text.endswith("\n\n") else text + "\n"
+            return text + "".join(line + "\n" for line in _provider_lines(self.base_url))
+        text = _set_key(text, TABLE, "name", PROVIDER_NAME)
+        return _set_key(text, TABLE, "base_url", self.base_url)
+
+    @classmethod
+    def revert(cls, current: str, memo: Memo | None) -> str | None:
+        if memo is None:
+            return current  # The provider was there before the tool came: leave it.
+        text = current
+        stmts = st.TomlDoc(text).table(TABLE)
+        if stmts:
+            text = _cut(text, stmts[0].start, stmts[-1].end)
+        for key in ("model", "model_provider"):
+            stmt = st.TomlDoc(text).key((), key)
+            prior = memo.get(key)
+            if stmt is None:
+                continue
+            if prior is None:
+                text = _cut(text, stmt.start, stmt.end)
+            else:
+                text = st.splice(text, *stmt.value, prior)
+        return st.restore_final_newline(text, memo)
+
+
+def _own(data: dict[str, Any]) -> bool:
+    providers = data.get("model_providers")
+    return isinstance(providers, dict) and PROVIDER in providers
+
+
+def _memo(text: str) -> Memo:
+    doc = st.TomlDoc(text)
+    memo: Memo = {"eol": st.final_newline(text)}
+    for key in ("model", "model_provider"):
+        stmt = doc.key((), key)
+        memo[key] = text[stmt.value[0] : stmt.value[1]] if stmt else None
+    return memo
+
+
+def _set_key(text: str, table: tuple[str, ...], key: str, value: str) -> str:
+    """Set `key = "value"` in a table (() is the top level), in place or as a new line.
+    A new top-level key goes before the first table (and its comment) so it stays top-level."""
+    doc = st.TomlDoc(text)
+    stmt = doc.key(table, key)
+    if stmt is not None:
+        raw = text[stmt.value[0] : stmt.value[1]]
+        if st.parse_toml(f"x = {raw}\n").get("x") == value:
+            return text
+        return st.splice(text, *stmt.value, st.toml_string(value, raw))
+    line = f"{key} = {st.toml_string(value)}\n"
+    stmts = doc.table(table) or []
+    if stmts:
+        return st.insert_lines(text, stmts[-1].end, line)
+    header = doc.first_header()
+    if header is None:
+        return st.insert_lines(text, len(text), line)
+    at = header.start
+    while at > 0:  # Keep a comment that sits right above the header with its table.
+        above = st.line_start(text, at - 1)
+        if not text[above:at].lstrip().startswith("#"):
+            break
+        at = above
+    return st.splice(text, at, at, line + "\n")
+
+
+def _cut(text: str, start: int, end: int) -> str:
+    """Remove whole lines, and the blank line that separated them if two would meet."""
+    text = text[:start] + text[end:]
+    blank_before = start == 0 or text[max(0, start - 2) : start] == "\n\n"
+    if blank_before and (start == len(text) or text[start] == "\n"):
+        at = start if start < len(text) else start - 1
+        if at >= 0 and text[at : at + 1] == "\n":
+            text = text[:at] + text[at + 1 :]
+    return text
+
+
+def _others(data: dict[str, Any]) -> dict[str, Any]:
+    rest = {k: v for k, v in data.items() if k not in ("model", "model_provider")}
+    providers = rest.get("model_providers")
+    if isinstance(providers, dict) and PROVIDER in providers:
+        providers = {k: v for k, v in providers.items() if k != PROVIDER}
+        if providers:
+            rest["model_providers"] = providers
+        else:
+            del rest["model_providers"]
+    return rest
+
+
+class Codex(Client):
+    name = "codex"
+    title = "Codex"
+    program = "codex"
+
+    def config_dir(self, environ: Mapping[str, str]) -> Path:
+        return codex_home(environ)
+
+    def changes(self, ctx: ClientContext) -> list[Change]:
+        home = codex_home(ctx.environ)
+        if ctx.mode == "default":
+            path = home / "config.toml"
+            lines = []
+            if ctx.model:
+                lines.append(f"model = {st.toml_string(ctx.model)}")
+            lines += [f"model_provider = {st.toml_string(PROVIDER)}", ""]
+            lines += _provider_lines(ctx.openai_base)
+            manual = (
+                f"add these lines to {paths.display(path)} yourself (the first two at the top):\n"
+            )
+            manual += "\n".join("    " + line for line in lines)
+            return [
+                CodexDefault(
+                    path,
+                    "codex",
+                    ctx.model,
+                    ctx.openai_base,
+                    skip_flag=ctx.skip_flag,
+                    manual=manual,
+                )
+            ]
+        path = home / f"{PROFILE}.config.toml"
+        content = profile_text(ctx.model, ctx.openai_base)
+        return [CodexProfile(path, "codex", content, skip_flag=ctx.skip_flag)]
+
+    def describe(self, ctx: ClientContext) -> str:
+        model = ctx.model or "(no model chosen)"
+        if ctx.mode == "default":
+            where = paths.display(codex_home(ctx.environ) / "config.toml")
+            return f"Codex: every `codex` run uses {model} at {ctx.openai_base} ({where})"
+        return f"Codex: `codex --profile {PROFILE}` uses {model} at {ctx.openai_base}"
+
+
+CLIENT = Codex()

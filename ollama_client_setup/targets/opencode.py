@@ -1,0 +1,75 @@
+"""OpenCode: a tool-owned opencode.json named by OPENCODE_CONFIG in the shells.
+
+OpenCode merges the file OPENCODE_CONFIG names over the user's global config key by key
+(shared/reference/clients.md), so the user's own ~/.config/opencode/opencode.json, often
+JSONC with comments, is never touched. The price: OpenCode started outside a shell that
+loaded the env file (a desktop launcher) does not see the variable.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from .. import paths
+from ..edits.changes import Change, OwnedFile
+from .clients import Client, ClientContext
+
+PROVIDER = "ollama-server"
+SCHEMA = "https://opencode.ai/config.json"
+
+
+def config_path() -> Path:
+    return paths.config_dir() / "opencode.json"
+
+
+def document(ctx: ClientContext) -> dict[str, Any]:
+    models = {ctx.model: {"name": ctx.model}} if ctx.model else {}
+    doc: dict[str, Any] = {
+        "$schema": SCHEMA,
+        "provider": {
+            PROVIDER: {
+                "npm": "@ai-sdk/openai-compatible",
+                "name": "Ollama server",
+                "options": {"baseURL": ctx.openai_base},
+                "models": models,
+            }
+        },
+    }
+    if ctx.model:
+        doc["model"] = f"{PROVIDER}/{ctx.model}"
+    return doc
+
+
+class OpenCodeConfig(OwnedFile):
+    """The tool's own opencode.json in its config folder."""
+
+    kind = "opencode:config"
+
+
+class OpenCode(Client):
+    name = "opencode"
+    title = "OpenCode"
+    program = "opencode"
+
+    def config_dir(self, environ: Mapping[str, str]) -> Path:
+        return paths.xdg_config_home() / "opencode"
+
+    def changes(self, ctx: ClientContext) -> list[Change]:
+        content = json.dumps(document(ctx), indent=2, ensure_ascii=False) + "\n"
+        return [OpenCodeConfig(config_path(), "opencode", content, skip_flag=ctx.skip_flag)]
+
+    def shell_variables(self, ctx: ClientContext) -> dict[str, str]:
+        return {"OPENCODE_CONFIG": str(config_path())}
+
+    def describe(self, ctx: ClientContext) -> str:
+        model = ctx.model or "(no model chosen)"
+        return (
+            f"OpenCode uses {model} at {ctx.openai_base} from {paths.display(config_path())} "
+            "(via OPENCODE_CONFIG, in shells that load the env file)"
+        )
+
+
+CLIENT = OpenCode()

@@ -1,0 +1,201 @@
+"""Aider: ~/.aider.conf.yml gets `model:` and an OLLAMA_API_BASE item, nothing else moves."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ollama_client_setup.exitcodes import ExitCode
+from tests.fakes.stub_clients import INIT, SWITCH, changed_lines
+from tests.helpers import run, snapshot
+
+CLIENT = ("--client", "aider")
+
+# Odd spacing, quotes, `~`, a flow list, a non-ASCII comment and a wrong /v1 base from an
+# old copy of the seed: ruamel's dumper would rewrite several of these lines.
+ORIGINAL = """\
+# ~/.aider.conf.yml — my settings
+##########
+model:   "gpt-4o"    # the usual
+
+# keys live in .env
+set-env:
+  - FOO=bar
+  - 'OLLAMA_API_BASE=http://old-box:11434/v1'   # from the old seed doc
+  - BAZ=1
+
+auto-commits: no
+dark-mode: true
+read: [CONVENTIONS.md,  docs/notes.md]
+editor: ~
+"""
+
+EXPECTED = ORIGINAL.replace('"gpt-4o"', '"ollama_chat/m"').replace(
+    "http://old-box:11434/v1", "http://127.0.0.1:11434"
+)
+
+
+def conf(home: Path) -> Path:
+    return home / ".aider.conf.yml"
+
+
+def test_realistic_config_init_switch_uninstall(sandbox_home: Path) -> None:
+    conf(sandbox_home).write_text(ORIGINAL)
+    before = snapshot(sandbox_home)
+    run(*INIT, *CLIENT)
+    first = conf(sandbox_home).read_text()
+    assert first == EXPECTED
+    run(*SWITCH)
+    second = conf(sandbox_home).read_text()
+    assert changed_lines(first, second) == (
+        ['model:   "ollama_chat/m"    # the usual'],
+        ['model:   "ollama_chat/m2"    # the usual'],
+    )
+    run("uninstall", "--yes")
+    assert snapshot(sandbox_home) == before
+
+
+def test_second_init_writes_nothing(sandbox_home: Path) -> None:
+    conf(sandbox_home).write_text(ORIGINAL)
+    run(*INIT, *CLIENT)
+    first = snapshot(sandbox_home)
+    assert "Nothing to change" in run(*INIT, *CLIENT).stdout
+    assert snapshot(sandbox_home) == first
+
+
+def test_user_edits_survive_and_the_original_values_come_back(sandbox_home: Path) -> None:
+    """Two model switches, then the user edits the file: uninstall can no longer restore the
+    backup, so it takes the tool's part out and puts the user's first values back."""
+    conf(sandbox_home).write_text(ORIGINAL)
+    run(*INIT, *CLIENT)
+    run(*SWITCH)
+    run("init", "--yes", "--no-probe", "--host", "box.example")
+    run("init", "--yes", "--no-probe", "--model", "m3")
+    text = conf(sandbox_home).read_text()
+    assert "ollama_chat/m3" in text and "OLLAMA_API_BASE=http://box.example:11434'" in text
+    edited = text.replace("dark-mode: true", "dark-mode: false") + "show-diffs: true\n"
+    conf(sandbox_home).write_text(edited)
+    run("uninstall", "--yes")
+    assert conf(sandbox_home).read_text() == (
+        ORIGINAL.replace("dark-mode: true", "dark-mode: false") + "show-diffs: true\n"
+    )
+
+
+def test_missing_file_is_created_and_removed_again(sandbox_home: Path) -> None:
+    before = snapshot(sandbox_home)
+    run(*INIT, *CLIENT, "--shell", "bash")
+    assert conf(sandbox_home).read_text() == (
+        "model: ollama_chat/m\nset-env:\n  - OLLAMA_API_BASE=http://127.0.0.1:11434\n"
+    )
+    run("uninstall", "--yes")
+    assert snapshot(sandbox_home) == before
+
+
+def test_comment_only_file_keeps_its_comments(sandbox_home: Path) -> None:
+    """The sample config aider prints is all comments: the keys go after them."""
+    sample = "## Specify the model to use\n#model: xxx\n\n## set-env:\n#  - xxx\n"
+    conf(sandbox_home).write_text(sample)
+    run(*INIT, *CLIENT)
+    assert conf(sandbox_home).read_text() == sample + (
+        "model: ollama_chat/m\nset-env:\n  - OLLAMA_API_BASE=http://127.0.0.1:11434\n"
+    )
+    conf(sandbox_home).write_text(conf(sandbox_home).read_text() + "# mine\n")
+    run("uninstall", "--yes")
+    assert conf(sandbox_home).read_text() == sample + "# mine\n"
+
+
+def test_empty_and_flow_set_env_and_four_space_indent(sandbox_home: Path) -> None:
+    original = "lint-cmd:\n    - python: flake8\nset-env: []  # none yet\nmodel:\n"
+    conf(sandbox_home).write_text(original)
+    run(*INIT, *CLIENT)
+    assert conf(sandbox_home).read_text() == (
+        "lint-cmd:\n    - python: flake8\n"
+        "set-env:  # none yet\n    - OLLAMA_API_BASE=http://127.0.0.1:11434\n"
+        "model: ollama_chat/m\n"
+    )
+    with conf(sandbox_home).open("a") as handle:
+        handle.write("verbose: true\n")
+    run("uninstall", "--yes")
+    assert conf(sandbox_home).read_text() == original + "verbose: true\n"
+
+
+def test_without_a_model_only_the_base_is_written(sandbox_home: Path) -> None:
+    conf(sandbox_home).write_text("model: gpt-4o\n")
+    run("init", "--yes", "--no-probe", "--host", "127.0.0.1", *CLIENT)
+    assert conf(sandbox_home).read_text() == (
+        "model: gpt-4o\nset-env:\n  - OLLAMA_API_BASE=http://127.0.0.1:11434\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("content", "where", "reason"),
+    [
+        ("model: gpt-4o\nset-env:\n  - 'FOO=1\n", ":4:1", "not valid YAML"),
+        ("model: a\ndark-mode: true\nmodel: b\n", ":3:1", "the key 'model' appears twice"),
+        ("- model: a\n- dark-mode: true\n", ":1:1", "not a list"),
+        ("set-env:\n\t- FOO=1\n", ":2:1", "a tab where YAML allows only spaces"),
+        ("set-env: FOO=1\n", ":1:10", "set-env holds a single value"),
+        ("model: a\n---\nmodel: b\n", ":2:1", "not valid YAML"),
+    ],
+    ids=[
+        "truncated",
+        "duplicate-key",
+        "top-level-list",
+        "tab-indent",
+        "set-env-scalar",
+        "two-docs",
+    ],
+)
+def test_malformed_file_is_refused_and_nothing_changes(
+    sandbox_home: Path, content: str, where: str, reason: str
+) -> None:
+    conf(sandbox_home).write_text(content)
+    (sandbox_home / ".bashrc").write_text("# mine\n")
+    before = snapshot(sandbox_home)
+    result = run(*INIT, *CLIENT, "--shell", "bash", code=ExitCode.REFUSED)
+    assert f"~/.aider.conf.yml{where}: " in result.stderr
+    assert reason in result.stderr
+    assert "--no-client aider" in result.stderr
+    assert snapshot(sandbox_home) == before
+
+
+def test_detected_by_its_config_file(sandbox_home: Path) -> None:
+    from ollama_client_setup.targets import clients
+
+    assert not clients.get("aider").detected({"PATH": ""})
+    conf(sandbox_home).write_text("model: gpt-4o\n")
+    assert clients.get("aider").detected({"PATH": ""})
+
+
+# --- render and revert directly, over awkward inputs ------------------------------------
+
+AWKWARD = [
+    "",
+    "# only comments\n",
+    "model: gpt-4o",  # no final newline
+    "model:\nx: 1\n",  # empty value
+    "model: null\nset-env: ~  # none\n",  # explicit nulls
+    "editor: !custom vim\n",  # a tag ruamel cannot compare on its own
+    "set-env:\nq: 1",  # empty list, no final newline
+    "set-env: [A=1, B=2]\nauto-commits: no\n",
+    'set-env:\n- "X=1"\n- OLLAMA_API_BASE=http://old:11434/v1\nmodel: ollama_chat/old\n',
+    "model: |\n  gpt-4o\n\nread: x.md\n",  # a block scalar
+    "a:\n    b: 1\nlist:\n    - x\n",
+    "model: gpt-4o\r\nset-env:\r\n  - A=1\r\n",  # CR kept inside lines by the engine here
+]
+
+
+@pytest.mark.parametrize("original", AWKWARD)
+def test_render_switch_revert_round_trip(original: str) -> None:
+    from ollama_client_setup.targets.aider import AiderConf
+
+    def change(model: str) -> AiderConf:
+        return AiderConf(Path("/x"), "aider", model, "http://h:11434")
+
+    first = change("m").render(original)
+    second = change("m2").render(first.text)
+    assert second.memo is None  # The first memo, with the user's values, is kept.
+    removed, added = changed_lines(first.text or "", second.text or "")
+    assert all("ollama_chat/m" in line for line in removed + added)
+    assert AiderConf.revert(second.text or "", first.memo) == original
