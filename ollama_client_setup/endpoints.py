@@ -34,6 +34,8 @@ def shell_variables(settings: Settings) -> dict[str, str]:
         "OPENAI_BASE_URL": root + "/v1",
         "OPENAI_API_KEY": PLACEHOLDER_KEY,
     }
-    if settings.model:
-        values["AIDER_MODEL"] = aider_model(settings.model)
+    # Exported values beat ~/.aider.conf.yml, so this must be Aider's own model.
+    model = settings.model_for("aider")
+    if model:
+        values["AIDER_MODEL"] = aider_model(model)
     return values

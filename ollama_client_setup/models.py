@@ -107,3 +107,34 @@ def human_tokens(count: int | None) -> str:
     if not count:
         return "-"
     return f"{count // 1024}k" if count % 1024 == 0 else f"{count / 1000:.0f}k"
+
+
+def details_for(client: OllamaClient, names: list[str]) -> dict[str, ModelInfo]:
+    """Details for just these models (what fit checks need), one /api/show each plus /api/ps."""
+    try:
+        loaded = {m.name: m for m in client.ps()}
+    except ServerError:
+        loaded = {}
+    out: dict[str, ModelInfo] = {}
+    for name in dict.fromkeys(names):
+        details = _show(client, name)
+        info = ModelInfo(name, 0, None, None, None)
+        if isinstance(details, ServerError):
+            info.error = details.message
+        else:
+            info.capabilities = details.capabilities
+            info.max_context = details.context_length
+            info.parameter_size = details.parameter_size
+            info.quantization = details.quantization_level
+        running = loaded.get(name)
+        if running is not None:
+            info.loaded, info.loaded_context = True, running.context_length
+        out[name] = info
+    return out
+
+
+def offer(info: ModelInfo) -> Any:
+    from .fit import Offer
+
+    caps = None if info.capabilities is None or info.error else tuple(info.capabilities)
+    return Offer(caps, info.max_context, info.loaded_context if info.loaded else None)

@@ -127,7 +127,8 @@ def parse(text: str, path: Path) -> Settings:
         doc = tomlkit.parse(text)
     except ParseError as exc:
         raise SettingsError(
-            f"{where}:{exc.line}:{exc.col}: not valid TOML ({_parse_reason(exc)})",
+            # tomlkit counts columns from 0; editors (and path:line:col) from 1.
+            f"{where}:{exc.line}:{exc.col + 1}: not valid TOML ({_parse_reason(exc)})",
             hint="Fix the file by hand, or delete it and run `ollama-client-setup init`.",
         ) from None
     except TOMLKitError as exc:  # duplicate keys and tables carry no position

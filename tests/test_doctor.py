@@ -62,9 +62,10 @@ def assert_only_failure(checks: dict[str, dict[str, Any]], failing: str) -> dict
 
 def test_healthy_setup_is_all_ok(fake_ollama: FakeOllama, fake_tailscale, monkeypatch) -> None:
     fake_tailscale("running", peer="localhost")
-    setup(fake_ollama.port)
+    setup(fake_ollama.port, "localhost", MODEL, "--client", "aider")
     load_env(monkeypatch, "localhost", fake_ollama.port)
     checks = doctor(code=ExitCode.OK)
+    assert "clients.aider" in checks and "model.fit" in checks
     assert {c["status"] for c in checks.values()} == {"ok"}, {
         i: c["summary"] for i, c in checks.items() if c["status"] != "ok"
     }
@@ -287,3 +288,23 @@ def test_json_is_the_only_thing_on_stdout(fake_ollama: FakeOllama, fake_tailscal
     assert set(data["result"]["summary"]) >= {"ok", "warn", "fail", "skip", "failed"}
     first = data["result"]["checks"][0]
     assert set(first) == {"id", "title", "status", "summary", "detail", "fix", "duration_ms"}
+
+
+def test_claude_settings_env_beats_the_launcher(closed_port: int, sandbox_home) -> None:
+    setup(closed_port, "127.0.0.1", MODEL, "--client", "claude-code")
+    claude = sandbox_home / ".claude"
+    claude.mkdir()
+    (claude / "settings.json").write_text('{"env": {"ANTHROPIC_BASE_URL": "http://old:1"}}\n')
+    check = doctor("--only", "clients.claude-code")["clients.claude-code"]
+    assert check["status"] == "fail"
+    assert "beats the claude-ollama launcher" in check["summary"]
+    assert check["fix"]["command"] == "ollama-client-setup init --yes --claude-code-mode settings"
+
+
+def test_codex_legacy_profiles_table_is_flagged(closed_port: int, sandbox_home) -> None:
+    setup(closed_port, "127.0.0.1", MODEL, "--client", "codex")
+    config = sandbox_home / ".codex" / "config.toml"
+    config.write_text('model = "gpt-5"\n\n[profiles.work]\nmodel = "o3"\n')
+    check = doctor("--only", "clients.codex")["clients.codex"]
+    assert check["status"] == "fail"
+    assert "config.toml:3 has a legacy profile setting" in check["summary"]

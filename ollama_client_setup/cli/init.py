@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from typing import Any
 
 import click
@@ -76,6 +77,19 @@ def _validated(kind: str, value: Any) -> Any:
 )
 @click.option("--no-probe", is_flag=True, help="Do not contact the server before writing.")
 @click.option("--no-smoke", is_flag=True, help="Skip the smoke test after applying.")
+@click.option(
+    "--context",
+    type=click.IntRange(1024, 1 << 21),
+    metavar="TOKENS",
+    help="Context window for the clients that can ask for one per request "
+    "(Continue, Aider); never above the model's maximum.",
+)
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Stop when the model lacks what a managed client needs (tools, insert, "
+    "context) instead of warning.",
+)
 @click.option("-y", "--yes", is_flag=True, help="Apply without asking (never prompts).")
 @dry_run_option
 @json_option
@@ -93,6 +107,8 @@ def command(
     codex_mode: str | None,
     no_probe: bool,
     no_smoke: bool,
+    context: int | None,
+    strict: bool,
     yes: bool,
     dry_run: bool,
     as_json: bool,
@@ -113,6 +129,7 @@ def command(
         no_clients=no_clients,
         claude_code_mode=claude_code_mode,
         codex_mode=codex_mode,
+        context=context,
     )
     current = settings_mod.load()
     interactive = app.interactive() and not (yes or as_json or dry_run)
@@ -125,6 +142,17 @@ def command(
             found = probe(target, os.environ)
         _report_probe(app, found, target)
         _check_model(app, found, target)
+        given = _clamp_context(app, found, target, given)
+        if found.reachable:
+            from .. import fit
+            from .model import fit_warnings
+
+            fit_warnings(
+                app,
+                given.apply(current, os.environ),
+                fit.uses(given.apply(current, os.environ)),
+                strict,
+            )
 
     outcome = workflow.reconcile(
         lambda s: given.apply(s, os.environ),
@@ -205,6 +233,28 @@ def _check_model(app: Application, found: Probe, settings: Settings) -> None:
             f"server (`ollama pull {settings.model}`) or choose another with "
             "`ollama-client-setup model use`."
         )
+
+
+def _clamp_context(app: Application, found: Probe, settings: Settings, given: Choices) -> Choices:
+    """--context never above what the model supports (the server would cap it anyway,
+    but a client asking for more makes the server reload the model)."""
+    if not (given.context and found.reachable and settings.model):
+        return given
+    from ..models import details_for, resolve_name
+    from ..server import OllamaClient, ServerError
+
+    name = resolve_name(settings.model, found.models)
+    if name is None:
+        return given
+    try:
+        with OllamaClient(endpoints.server_root(settings), timeout=5.0) as client:
+            most = details_for(client, [name])[name].max_context
+    except ServerError:
+        return given
+    if most and given.context > most:
+        app.warn(f"{name} supports at most {most} tokens; using --context {most}")
+        return replace(given, context=most)
+    return given
 
 
 def _hint_clients(app: Application, settings: Settings) -> None:

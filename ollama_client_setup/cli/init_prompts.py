@@ -29,6 +29,8 @@ class Choices:
     no_clients: tuple[str, ...] = ()
     claude_code_mode: str | None = None
     codex_mode: str | None = None
+    #: --context: the window for clients that can ask for one per request.
+    context: int | None = None
     #: Interactive answers replace the client list instead of adding to it.
     replace_clients: bool = False
 
@@ -49,6 +51,12 @@ class Choices:
             new = new.with_options("claude-code", mode=self.claude_code_mode)
         if self.codex_mode:
             new = new.with_options("codex", mode=self.codex_mode)
+        if self.context:
+            from ..fit import NEEDS
+
+            for need in NEEDS:
+                if need.requests_context and need.role == "chat" and need.client in new.clients:
+                    new = new.with_options(need.client, context=self.context)
         return new
 
 
@@ -121,7 +129,7 @@ def ask(
         )
         claude_mode = "launcher" if answer == "1" else "settings"
 
-    model = given.model or _pick_model(found, current.model, target)
+    model = given.model or _pick_model(found, current.model, target, tuple(clients))
     chosen = replace(
         given,
         host=host,
@@ -150,7 +158,24 @@ def _show_probe(found: Probe, settings: Settings) -> None:
         click.echo("You can still write the settings; the server may come up later.")
 
 
-def _pick_model(found: Probe, current: str | None, settings: Settings) -> str | None:
+def _misfits(info: Any, clients: tuple[str, ...]) -> list[str]:
+    """The chosen clients this model cannot serve, with the reason in a word or two."""
+    from .. import fit
+    from ..models import offer
+
+    out = []
+    for client in clients:
+        verdict = fit.judge(client, "chat", info.name, offer(info))
+        if verdict.missing:
+            out.append(f"{client} needs {', '.join(verdict.missing)}")
+        elif verdict.small_window:
+            out.append(f"{client} needs a larger window")
+    return out
+
+
+def _pick_model(
+    found: Probe, current: str | None, settings: Settings, clients: tuple[str, ...] = ()
+) -> str | None:
     if not found.reachable or not found.models:
         answer = click.prompt(
             "Model name (the server could not list its models)",
@@ -161,10 +186,16 @@ def _pick_model(found: Probe, current: str | None, settings: Settings) -> str | 
     infos = _catalog(settings)
     names = [i.name for i in infos] if infos else sorted(found.models)
     click.echo("Models on the server:")
+    misfit = {i.name: _misfits(i, clients) for i in infos}
     for number, name in enumerate(names, 1):
         info = next((i for i in infos if i.name == name), None)
-        click.echo(f"  {number:>2}. {name}{_describe(info)}")
-    default = current if current in names else _preferred(infos, names)
+        warning = f"  - not for {'; '.join(misfit[name])}" if misfit.get(name) else ""
+        click.echo(f"  {number:>2}. {name}{_describe(info)}{warning}")
+    fitting = [i for i in infos if not misfit.get(i.name)]
+    if current in names and not misfit.get(current):
+        default = current
+    else:
+        default = _preferred(fitting or infos, names)
 
     def convert(text: str) -> str:
         text = text.strip()
@@ -174,7 +205,13 @@ def _pick_model(found: Probe, current: str | None, settings: Settings) -> str | 
             return text
         raise click.BadParameter(f"type a number from 1 to {len(names)} or a listed name")
 
-    return click.prompt("Model", default=default, value_proc=convert)
+    chosen = click.prompt("Model", default=default, value_proc=convert)
+    if misfit.get(chosen):
+        click.echo(
+            f"Note: {chosen} is not a good fit: {'; '.join(misfit[chosen])}. "
+            "Those clients will fail or cut long prompts with it."
+        )
+    return chosen
 
 
 def _catalog(settings: Settings) -> list[Any]:

@@ -61,12 +61,13 @@ def list_models(app: Application, as_json: bool) -> None:
     except ServerError as exc:
         raise _unreachable(settings, exc) from None
     used = uses(settings)
+    fits: dict[str, dict[str, dict[str, Any]]] = {}
     for info in infos:
         info.used_by = used.get(info.name, [])
+        fits[info.name] = _fits(settings, info)
     if app.json:
-        app.emit(
-            {"server_root": endpoints.server_root(settings), "models": [i.to_dict() for i in infos]}
-        )
+        models = [{**i.to_dict(), "fit": fits[i.name]} for i in infos]
+        app.emit({"server_root": endpoints.server_root(settings), "models": models})
         return
     if not infos:
         app.echo("The server has no models yet. Pull one on the server: ollama pull MODEL")
@@ -77,6 +78,9 @@ def list_models(app: Application, as_json: bool) -> None:
         tools = {None: "?", True: "yes", False: "no"}[info.tools]
         loaded = f"yes ({human_tokens(info.loaded_context)})" if info.loaded else ""
         mark = f"  <- {', '.join(info.used_by)}" if info.used_by else ""
+        misfit = [k for k, v in fits[info.name].items() if not v["fits"]]
+        if misfit:
+            mark += f"  (not for {', '.join(misfit)})"
         app.echo(
             f"{info.name:<32} {info.parameter_size or '-':>7} {info.quantization or '-':<7} "
             f"{human_size(info.size):>8} {human_tokens(info.max_context):>5} {tools:<5} "
@@ -84,6 +88,61 @@ def list_models(app: Application, as_json: bool) -> None:
         )
         if info.error:
             app.echo(f"    (details unavailable: {info.error})")
+
+
+def _fits(settings: Settings, info: Any) -> dict[str, dict[str, Any]]:
+    """For each managed client (and Continue's autocomplete): does this model fit?"""
+    from .. import fit
+    from ..models import offer
+
+    out = {}
+    roles = [(c, "chat") for c in settings.clients]
+    if "continue" in settings.clients:
+        roles.append(("continue", "autocomplete"))
+    for client, role in roles:
+        verdict = fit.judge(client, role, info.name, offer(info), settings.options(client).context)
+        key = client if role == "chat" else f"{client} {role}"
+        out[key] = {"fits": verdict.fits, "reason": verdict.reason()}
+    return out
+
+
+def fit_warnings(
+    app: Application, settings: Settings, affected: list[tuple[str, str, str]], strict: bool
+) -> None:
+    """Warn (or, with --strict, refuse) when a model lacks what a managed client needs."""
+    from .. import fit
+    from ..models import details_for, offer
+    from ..server import ServerError
+
+    if not affected:
+        return
+    try:
+        with _server(settings) as client:
+            infos = details_for(client, [m for _, _, m in affected])
+    except ServerError:
+        return  # Reachability is reported elsewhere; fit cannot be judged now.
+    offers = {n: offer(i) for n, i in infos.items() if not i.error}
+    for verdict in fit.misfits(settings, offers, affected):
+        message = f"{verdict.client}: {verdict.reason()}"
+        if strict:
+            raise RefusedError(
+                f"{message}; nothing was changed (--strict)",
+                hint="Choose a model that fits (`ollama-client-setup model "
+                "list` marks them), or leave out --strict.",
+            )
+        app.warn(message)
+
+
+def affected_uses(settings: Settings, client: str | None, role: str) -> list[tuple[str, str, str]]:
+    """The (client, role, model) uses a change of model touches, judged on the new settings."""
+    from .. import fit
+
+    every = fit.uses(settings)
+    if role == "autocomplete":
+        return [u for u in every if u[0] == "continue" and u[1] == "autocomplete"]
+    if client:
+        return [u for u in every if u[0] == client and u[1] == "chat"]
+    return [u for u in every if u[1] == "chat" and not settings.options(u[0]).model]
 
 
 @command.command("current")
@@ -124,6 +183,12 @@ def current(app: Application, as_json: bool) -> None:
     is_flag=True,
     help="Do not ask the server whether it has the model (when it is offline).",
 )
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Refuse a model that lacks what a managed client needs (tools, insert, context) "
+    "instead of warning.",
+)
 @dry_run_option
 @json_option
 @command_edge("model use")
@@ -133,6 +198,7 @@ def use(
     client: str | None,
     role: str,
     no_check: bool,
+    strict: bool,
     dry_run: bool,
     as_json: bool,
 ) -> None:
@@ -160,6 +226,8 @@ def use(
             return current.with_options(client, model=name)
         return current.with_changes(model=name)
 
+    if not no_check:
+        fit_warnings(app, update(settings), affected_uses(update(settings), client, role), strict)
     outcome = workflow.reconcile(update, dry_run=dry_run)
     if app.json:
         app.emit(

@@ -11,6 +11,7 @@ from pathlib import Path
 from .. import paths, targets, workflow
 from ..edits import blocks
 from ..errors import SetupError
+from ..settings import CLIENTS
 from ..targets import shells
 from .model import Check, Context, Fix, Result, fail, ok, skip, warn
 
@@ -90,7 +91,7 @@ def profiles(ctx: Context) -> Result:
     states = _states(ctx)
     if isinstance(states, Result):
         return states
-    return _judge([s for s in states if not s.owner.startswith("client")], "shell files")
+    return _judge([s for s in states if s.owner not in CLIENTS], "shell files")
 
 
 def client_check(name: str) -> Check:
@@ -101,11 +102,7 @@ def client_check(name: str) -> Check:
         states = _states(ctx)
         if isinstance(states, Result):
             return states
-        mine = [
-            s
-            for s in states
-            if s.owner.split(":")[0].split(".")[-1] == name or s.owner.startswith(f"client.{name}")
-        ]
+        mine = [s for s in states if s.owner == name]
         program = shutil.which(client.program, path=ctx.environ.get("PATH"))
         installed = (
             f"{client.program} is at {program}"
@@ -117,11 +114,71 @@ def client_check(name: str) -> Check:
             if mine
             else ok(f"{client.title}: nothing to write in this mode")
         )
+        lint = _LINTS.get(name)
+        found = lint(ctx) if lint else None
+        if found is not None and result.status.value in ("ok", "warn"):
+            result = found
         result.detail = "\n".join(filter(None, [installed, result.detail]))
         result.data["program"] = program
         return result
 
     return Check(f"clients.{name}", f"{name} configuration", run)
+
+
+def _claude_settings_beat_launcher(ctx: Context) -> Result | None:
+    """In launcher mode, an `env` in settings.json silently wins over `claude-ollama`
+    (Claude Code applies settings.json after the shell's variables)."""
+    import json
+
+    from ..targets import claude_code
+
+    if ctx.settings.mode_for("claude-code") != "launcher":
+        return None
+    path = claude_code.config_dir(ctx.environ) / "settings.json"
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    env = data.get("env") if isinstance(data, dict) else None
+    if not isinstance(env, dict):
+        return None
+    clashing = sorted(k for k in env if k.startswith("ANTHROPIC_"))
+    if not clashing:
+        return None
+    return fail(
+        f'{paths.display(path)} sets {", ".join(clashing)} in "env", which beats the '
+        "claude-ollama launcher for every run",
+        Fix(
+            "Remove those keys from settings.json, or let the tool manage them there:",
+            f"{CMD} init --yes --claude-code-mode settings",
+        ),
+    )
+
+
+def _codex_legacy_profiles(ctx: Context) -> Result | None:
+    """A [profiles.*] table (or `profile =`) in config.toml makes `codex --profile NAME`
+    stop with "cannot be used while config.toml contains legacy ..."."""
+    from ..targets import codex
+
+    path = codex.codex_home(ctx.environ) / "config.toml"
+    text = _read(path)
+    if not text:
+        return None
+    legacy = re.compile(r"\s*(\[\s*profiles\s*[.\]]|profile\s*=)")
+    hits = [n for n, line in enumerate(text.splitlines(), 1) if legacy.match(line)]
+    if not hits:
+        return None
+    return fail(
+        f"{paths.display(path)}:{hits[0]} has a legacy profile setting; `codex --profile` "
+        "refuses to run while it is there",
+        Fix(
+            "Move each [profiles.NAME] table into its own file NAME.config.toml beside "
+            "config.toml (and delete `profile = ...`), as current Codex expects."
+        ),
+    )
+
+
+_LINTS = {"claude-code": _claude_settings_beat_launcher, "codex": _codex_legacy_profiles}
 
 
 # --- conflicts -------------------------------------------------------------------------

@@ -298,3 +298,52 @@ def model_available(ctx: Context) -> Result:
         "missing: " + ", ".join(missing),
         missing=missing,
     )
+
+
+def model_fit(ctx: Context) -> Result:
+    """Each managed client's model has the capabilities it needs, and a big enough window."""
+    from .. import fit
+    from ..models import details_for, offer
+    from ..server import ServerError
+
+    uses = fit.uses(ctx.settings)
+    if not uses:
+        return skip("skipped: no managed client has a model")
+    try:
+        with _client(ctx, 3.0) as client:
+            infos = details_for(client, [model for _, _, model in uses])
+    except ServerError as exc:
+        return _server_failure(ctx, exc)
+    verdicts = [
+        fit.judge(client, role, model, offer(infos[model]),
+                  ctx.settings.options(client).context)
+        for client, role, model in uses
+    ]
+    missing = [v for v in verdicts if v.missing]
+    small = [v for v in verdicts if v.small_window and not v.missing]
+    if missing:
+        v = missing[0]
+        return fail(
+            f"{v.client}{' ' + v.role if v.role != 'chat' else ''}: {v.reason()}",
+            Fix(f"Choose a model with {', '.join(v.need.capabilities)} for {v.client} "
+                "(`ollama-client-setup model list` marks which fit):",
+                f"{CMD} model use MODEL --client {v.client}"
+                + (" --role autocomplete" if v.role == "autocomplete" else "")),
+            "\n".join(x.reason() for x in missing + small) or None,
+        )
+    if small:
+        v = small[0]
+        need = v.need.min_context or fit.AGENT_CONTEXT
+        ways = fit.server_fix(need)
+        if v.need.requests_context:
+            ways += f" Or let the tool ask for it per request: `{CMD} init --context {need}`."
+        else:
+            ways += f" {v.client} cannot ask for a window itself, so the server's is the one."
+        return warn(f"{v.client}: {v.reason()}", Fix(ways),
+                    "\n".join(x.reason() for x in small))
+    unknown = [v for v in verdicts if v.window is None and v.need.min_context]
+    if unknown:
+        names = ", ".join(sorted({v.model for v in unknown}))
+        return ok(f"every client's model has what it needs (window of {names} not known "
+                  "until it is loaded; `doctor --deep` measures it)")
+    return ok("every client's model has what it needs")

@@ -24,6 +24,7 @@ _BASE = [
     Check(
         "model.available", "configured models exist", network.model_available, ("server.models",)
     ),
+    Check("model.fit", "models suit their clients", network.model_fit, ("model.available",)),
     Check("env.shell", "this shell's environment", local.env_shell),
     Check("profiles", "shell start-up files", local.profiles),
 ]

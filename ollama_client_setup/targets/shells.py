@@ -88,7 +88,14 @@ def render_sh(env: ShellEnv) -> str:
     lines += [f"export {name}={sh_quote(value)}" for name, value in env.variables.items()]
     for launcher in env.launchers:
         assigns = " ".join(f"{k}={sh_quote(v)}" for k, v in launcher.variables.items())
-        lines.append(f'{launcher.name}() {{ {assigns} command {launcher.program} "$@"; }}')
+        definition = f'{launcher.name}() {{ {assigns} command {launcher.program} "$@"; }}'
+        # A '-' in a function name is not POSIX: dash (which reads ~/.profile at a Debian
+        # login) would stop at it. Only bash (outside POSIX mode) and zsh define it, via eval
+        # so the other shells never parse the name.
+        lines.append('if [ -n "${ZSH_VERSION-}" ] || '
+                     '{ [ -n "${BASH_VERSION-}" ] && ! shopt -qo posix; }; then')
+        lines.append(f"  eval {sh_quote(definition)}")
+        lines.append("fi")
     return "\n".join(lines) + "\n"
 
 

@@ -1,0 +1,159 @@
+"""Model fit: what each client needs from a model, and whether a model offers it.
+
+Facts: shared/reference/clients.md and ollama-api.md. Agent clients send tool definitions with
+every request, so a model without the `tools` capability fails every request; autocomplete
+needs fill-in-the-middle (`insert`); a prompt longer than the server's window is cut silently.
+The table is data so a new client is one line.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .settings import Settings
+
+#: Ollama's guidance for coding agents.
+AGENT_CONTEXT = 64 * 1024
+
+
+@dataclass(frozen=True)
+class Need:
+    client: str
+    role: str  # "chat" or "autocomplete"
+    capabilities: tuple[str, ...]
+    min_context: int | None
+    #: The client can ask for a window per request (num_ctx), so `init --context N` helps.
+    requests_context: bool
+    why: str
+
+
+NEEDS: tuple[Need, ...] = (
+    Need(
+        "claude-code",
+        "chat",
+        ("tools",),
+        AGENT_CONTEXT,
+        False,
+        "Claude Code sends about two dozen tools with every request, and Ollama recommends "
+        "a window of at least 64k tokens for it",
+    ),
+    Need(
+        "codex",
+        "chat",
+        ("tools",),
+        AGENT_CONTEXT,
+        False,
+        "Codex works through tool calls and long prompts (64k tokens or more)",
+    ),
+    Need("continue", "chat", ("tools",), None, True, "Continue's agent mode calls tools"),
+    Need(
+        "continue",
+        "autocomplete",
+        ("insert",),
+        None,
+        True,
+        "autocomplete needs fill-in-the-middle (the `insert` capability)",
+    ),
+    Need("opencode", "chat", ("tools",), None, False, "OpenCode works through tool calls"),
+    Need("aider", "chat", (), None, True, "Aider needs no tools and sends num_ctx itself"),
+)
+
+
+def needs_for(client: str, role: str = "chat") -> Need | None:
+    return next((n for n in NEEDS if n.client == client and n.role == role), None)
+
+
+@dataclass(frozen=True)
+class Offer:
+    """What a model offers: capabilities, its maximum window, the window allocated now."""
+
+    capabilities: tuple[str, ...] | None  # None: unknown (the server did not say)
+    max_context: int | None
+    loaded_context: int | None
+
+
+@dataclass(frozen=True)
+class Verdict:
+    client: str
+    role: str
+    model: str
+    missing: tuple[str, ...]
+    #: The window that counts for this client, and why we think so (None when unknown).
+    window: int | None
+    window_source: str | None
+    small_window: bool
+    need: Need
+
+    @property
+    def fits(self) -> bool:
+        return not self.missing and not self.small_window
+
+    def reason(self) -> str:
+        parts = []
+        if self.missing:
+            parts.append(f"{self.model} lacks {', '.join(self.missing)}")
+        if self.small_window and self.window and self.need.min_context:
+            parts.append(
+                f"its window is {self.window // 1024}k tokens ({self.window_source}), "
+                f"below the {self.need.min_context // 1024}k {self.client} needs"
+            )
+        return "; ".join(parts) + f" ({self.need.why})" if parts else "fits"
+
+
+def judge(
+    client: str, role: str, model: str, offer: Offer, requested: int | None = None
+) -> Verdict:
+    """How `model` serves `client`. `requested` is the window the tool asks for on the
+    client's behalf (init --context), when the client can carry it."""
+    need = needs_for(client, role)
+    if need is None:
+        need = Need(client, role, (), None, False, "")
+    known = offer.capabilities
+    missing = tuple(c for c in need.capabilities if known is not None and c not in known)
+    window, source = None, None
+    if need.requests_context and requested:
+        window, source = min(requested, offer.max_context or requested), "asked for by the tool"
+    elif offer.loaded_context:
+        window, source = offer.loaded_context, "what the server allocated for it now"
+    small = bool(need.min_context and window is not None and window < need.min_context)
+    if need.min_context and offer.max_context and offer.max_context < need.min_context:
+        window, source, small = offer.max_context, "the most the model supports", True
+    return Verdict(client, role, model, missing, window, source, small, need)
+
+
+def uses(settings: Settings) -> list[tuple[str, str, str]]:
+    """(client, role, model) for every managed client that has a model."""
+    out = []
+    for client in settings.clients:
+        model = settings.model_for(client)
+        if model:
+            out.append((client, "chat", model))
+        auto = settings.options(client).autocomplete_model
+        if auto:
+            out.append((client, "autocomplete", auto))
+    return out
+
+
+def server_fix(min_context: int) -> str:
+    """How to raise the window on the seed's macOS server (a LaunchAgent)."""
+    return (
+        f"Raise the server's window: add OLLAMA_CONTEXT_LENGTH={min_context} to "
+        "EnvironmentVariables in ~/Library/LaunchAgents/com.ollama.plist on the server, then "
+        "run `launchctl kickstart -k gui/$(id -u)/com.ollama` there (systemd: "
+        f'Environment="OLLAMA_CONTEXT_LENGTH={min_context}" in `systemctl edit ollama`).'
+    )
+
+
+def misfits(settings: Settings, offers: dict[str, Offer],
+            only: list[tuple[str, str, str]] | None = None) -> list[Verdict]:
+    """The uses (all, or `only`) whose model does not fit; models without an offer are
+    not judged."""
+    out = []
+    for client, role, model in only if only is not None else uses(settings):
+        found = offers.get(model)
+        if found is None:
+            continue
+        verdict = judge(client, role, model, found, settings.options(client).context)
+        if not verdict.fits:
+            out.append(verdict)
+    return out
