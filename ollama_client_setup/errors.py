@@ -43,6 +43,13 @@ class UnreachableError(SetupError):
     exit_code = ExitCode.UNREACHABLE
 
 
+class LoadFailed(SetupError):
+    """The server answered but could not load the model (memory, a broken file)."""
+
+    code = "model.load_failed"
+    exit_code = ExitCode.CHECKS_FAILED
+
+
 class LockedError(SetupError):
     code = "locked"
     exit_code = ExitCode.LOCKED

@@ -144,8 +144,9 @@ def server_fix(min_context: int) -> str:
     )
 
 
-def misfits(settings: Settings, offers: dict[str, Offer],
-            only: list[tuple[str, str, str]] | None = None) -> list[Verdict]:
+def misfits(
+    settings: Settings, offers: dict[str, Offer], only: list[tuple[str, str, str]] | None = None
+) -> list[Verdict]:
     """The uses (all, or `only`) whose model does not fit; models without an offer are
     not judged."""
     out = []

@@ -138,3 +138,12 @@ def offer(info: ModelInfo) -> Any:
 
     caps = None if info.capabilities is None or info.error else tuple(info.capabilities)
     return Offer(caps, info.max_context, info.loaded_context if info.loaded else None)
+
+
+def warm(client: OllamaClient, name: str, *, deadline: float = 300.0) -> tuple[float, float]:
+    """Load `name` with a one-token request, so the first real request does not wait.
+    Returns (seconds the server spent loading, seconds in all)."""
+    answer = client.chat(
+        name, [{"role": "user", "content": "hi"}], options={"num_predict": 1}, deadline=deadline
+    )
+    return (answer.load_duration or 0) / 1e9, answer.elapsed

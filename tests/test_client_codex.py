@@ -46,6 +46,7 @@ env_key = "AZURE_OPENAI_API_KEY"
 [model_providers.ollama-server]
 name = "Ollama server"
 base_url = "http://127.0.0.1:11434/v1"
+stream_idle_timeout_ms = 900000
 """
 
 EXPECTED_PROFILE = """\
@@ -57,6 +58,7 @@ model_provider = "ollama-server"
 [model_providers.ollama-server]
 name = "Ollama server"
 base_url = "http://127.0.0.1:11434/v1"
+stream_idle_timeout_ms = 900000
 """
 
 
@@ -135,7 +137,7 @@ def test_default_mode_new_config_is_created_and_removed(sandbox_home: Path) -> N
     assert (codex(sandbox_home) / "config.toml").read_text() == (
         'model = "m"\nmodel_provider = "ollama-server"\n\n'
         '[model_providers.ollama-server]\nname = "Ollama server"\n'
-        'base_url = "http://127.0.0.1:11434/v1"\n'
+        'base_url = "http://127.0.0.1:11434/v1"\nstream_idle_timeout_ms = 900000\n'
     )
     run("uninstall", "--yes")
     assert snapshot(sandbox_home) == before

@@ -124,3 +124,23 @@ def test_list_when_unreachable(closed_port: int) -> None:
     setup(closed_port)
     result = run("model", "list", code=ExitCode.UNREACHABLE)
     assert "cannot reach the server at http://127.0.0.1:" in result.stderr
+
+
+def test_use_warms_the_new_model(fake_ollama: FakeOllama) -> None:
+    setup(fake_ollama.port)
+    result = run("model", "use", "llama3.2:3b")
+    assert "Loaded llama3.2:3b on the server in 1.2 s" in result.stdout
+    chats = [r for r in fake_ollama.requests_to("/api/chat") if r.json["model"] == "llama3.2:3b"]
+    assert len(chats) == 1 and chats[0].json["options"] == {"num_predict": 1}
+    fake_ollama.clear_requests()
+    run("model", "use", "qwen2.5-coder:7b", "--no-warm")
+    assert fake_ollama.requests_to("/api/chat") == []
+
+
+def test_warm_command(fake_ollama: FakeOllama) -> None:
+    setup(fake_ollama.port, "llama3.2:3b")
+    assert run_json("model", "warm")["result"]["load_s"] == 1.25
+    assert "was already loaded" in run("model", "warm").stdout
+    fake_ollama.set_fault("status", status=500, path="/api/chat")
+    result = run("model", "warm", code=ExitCode.CHECKS_FAILED)
+    assert "could not load llama3.2:3b" in result.stderr and "500" in result.stderr

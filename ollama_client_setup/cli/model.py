@@ -7,7 +7,7 @@ from typing import Any
 import click
 
 from .. import endpoints, validate, workflow
-from ..errors import RefusedError, UnreachableError
+from ..errors import LoadFailed, RefusedError, UnreachableError
 from ..settings import CLIENTS, Settings
 from .app import Application, command_edge, dry_run_option, json_option
 from .planview import file_lines
@@ -184,6 +184,11 @@ def current(app: Application, as_json: bool) -> None:
     help="Do not ask the server whether it has the model (when it is offline).",
 )
 @click.option(
+    "--no-warm",
+    is_flag=True,
+    help="Do not load the model on the server afterwards (loading can take a while).",
+)
+@click.option(
     "--strict",
     is_flag=True,
     help="Refuse a model that lacks what a managed client needs (tools, insert, context) "
@@ -198,6 +203,7 @@ def use(
     client: str | None,
     role: str,
     no_check: bool,
+    no_warm: bool,
     strict: bool,
     dry_run: bool,
     as_json: bool,
@@ -245,10 +251,65 @@ def use(
         app.echo(diff.rstrip("\n") if diff else "Every file already uses it.")
         app.echo("Dry run: nothing was changed.")
         return
+    if not (no_check or no_warm):
+        _warm_and_report(app, outcome.settings, name)
     who = f"{client} {role}" if role == "autocomplete" else (client or "every client")
     lines = file_lines(outcome.plan, done=True)
     app.echo(f"{who} now uses {name}.")
     app.echo("\n".join(lines) if lines else "Nothing to change: every file already uses it.")
+
+
+def _warm_and_report(app: Application, settings: Settings, name: str) -> None:
+    from ..models import warm as load
+    from ..server import ServerError
+
+    try:
+        with _server(settings) as server, app.progress(f"Loading {name} on the server"):
+            loaded, total = load(server, name)
+    except ServerError as exc:
+        app.warn(f"could not load {name} now ({exc}); the first request will load it")
+        return
+    if loaded >= 0.05:
+        app.echo(f"Loaded {name} on the server in {loaded:.1f} s, so the first answer is quick.")
+    else:
+        app.echo(f"{name} was already loaded ({total:.1f} s round trip).")
+
+
+@command.command("warm")
+@click.argument("name", required=False)
+@json_option
+@command_edge("model warm")
+def warm(app: Application, name: str | None, as_json: bool) -> None:
+    """Load the model (default: the configured one) on the server now, so the first real
+    request does not wait for it; slow first answers are usually this load."""
+    from ..models import warm as load
+    from ..server import ServerError
+
+    settings = workflow.require_settings()
+    name = name or settings.model
+    if not name:
+        raise click.UsageError("no model is configured; name one: model warm NAME")
+    try:
+        with _server(settings) as server, app.progress(f"Loading {name} on the server"):
+            loaded, total = load(server, name)
+    except ServerError as exc:
+        if exc.category.value in ("dns", "refused", "timeout", "unreachable", "reset"):
+            raise _unreachable(settings, exc) from None
+        raise LoadFailed(
+            f"the server could not load {name}: {exc}",
+            hint="A 500 here usually means the model does not fit in the server's memory; "
+            "the server log says why (macOS: /tmp/ollama.stderr.log).",
+        ) from None
+    if app.json:
+        app.emit({"model": name, "load_s": round(loaded, 3), "total_s": round(total, 3)})
+        return
+    if loaded >= 0.05:
+        app.echo(
+            f"Loaded {name} in {loaded:.1f} s ({total:.1f} s in all). It stays loaded "
+            "for the server's keep-alive (5 minutes unless OLLAMA_KEEP_ALIVE says more)."
+        )
+    else:
+        app.echo(f"{name} was already loaded ({total:.1f} s round trip).")
 
 
 def _checked(settings: Settings, name: str) -> str:

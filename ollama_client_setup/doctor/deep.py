@@ -49,23 +49,9 @@ def stream(ctx: Context) -> Result:
             )
     except ServerError as exc:
         return _server_failure(ctx, exc)
-    if result.time_to_first_token is None:
-        return warn(
-            "the stream ended without any text",
-            Fix("The model answered nothing; try another model."),
-        )
-    if result.chunks <= 1 and result.total > 1.0:
-        return warn(
-            "the answer arrived in one piece at the end",
-            Fix(
-                "Something between here and the server buffers the stream (a reverse "
-                "proxy); turn buffering off there."
-            ),
-        )
-    return ok(
-        f"first token after {result.time_to_first_token:.2f} s, "
-        f"{result.chunks} chunks in {result.total:.2f} s"
-    )
+    from ..smoke import judge_stream  # one verdict for streams, shared with `smoke`
+
+    return judge_stream(result)
 
 
 def anthropic(ctx: Context) -> Result:
@@ -90,3 +76,107 @@ def anthropic(ctx: Context) -> Result:
             return (fail if needed else warn)("the server has no Anthropic /v1/messages route", fix)
         return _server_failure(ctx, exc)
     return ok("/v1/messages answers (Claude Code's route)")
+
+
+#: A second identical request that still loads for longer than this means a reload.
+RELOAD_NS = 200_000_000
+
+
+def reload(ctx: Context) -> Result:
+    """Two identical requests: a load on the second means the model is reloaded between
+    requests (field failure 8), usually because clients ask for different context sizes."""
+    from ..server import ServerError
+
+    model = _model(ctx)
+    if model is None:
+        return skip("skipped: no model chosen")
+    try:
+        with _client(ctx, 30.0) as client:
+            client.chat(model, PROMPT, options={"num_predict": 1}, deadline=ctx.remaining(60.0))
+            second = client.chat(
+                model, PROMPT, options={"num_predict": 1}, deadline=ctx.remaining(60.0)
+            )
+    except ServerError as exc:
+        return _server_failure(ctx, exc)
+    if (second.load_duration or 0) > RELOAD_NS:
+        seconds = (second.load_duration or 0) / 1e9
+        return warn(
+            f"the model reloads between requests ({seconds:.1f} s load on an identical request)",
+            Fix(
+                "Usually clients ask for different context sizes (num_ctx), and every change "
+                "reloads the model. Give every client the same window for this model:",
+                "ollama-client-setup init --yes --context 32768",
+            ),
+            "Other causes: OLLAMA_KEEP_ALIVE too short on the server, or more models in use "
+            "than OLLAMA_MAX_LOADED_MODELS allows.",
+        )
+    return ok("an identical second request did not reload the model")
+
+
+#: A prompt of about this many tokens (four characters each) probes the window.
+PROBE_TOKENS = 8192
+
+
+def context(ctx: Context) -> Result:
+    """The window the server really gives this model: /api/ps when it says, otherwise a
+    prompt of known length, whose prompt_eval_count shows a silent cut (failure 2)."""
+    from .. import fit
+    from ..server import ServerError
+
+    model = _model(ctx)
+    if model is None:
+        return skip("skipped: no model chosen")
+    needs = [n for n in fit.NEEDS if n.client in ctx.settings.clients and n.min_context]
+    try:
+        with _client(ctx, 30.0) as client:
+            try:
+                loaded = {m.name: m for m in client.ps()}.get(model)
+            except ServerError:
+                loaded = None  # Servers before /api/ps: measure instead.
+            window = loaded.context_length if loaded else None
+            source = "reported by the server"
+            if not window:
+                words = " ".join(["token"] * PROBE_TOKENS)
+                answer = client.chat(
+                    model,
+                    [{"role": "user", "content": words}],
+                    options={"num_predict": 1},
+                    deadline=ctx.remaining(90.0),
+                )
+                counted = answer.prompt_eval_count or 0
+                if counted >= PROBE_TOKENS * 0.9:
+                    return ok(f"the window holds a {PROBE_TOKENS}-token prompt")
+                window, source = counted, f"a {PROBE_TOKENS}-token prompt was cut to {counted}"
+    except ServerError as exc:
+        return _server_failure(ctx, exc)
+    short = [n for n in needs if window < (n.min_context or 0)]
+    if short:
+        need = max(n.min_context or 0 for n in short)
+        return warn(
+            f"{model} runs with a {window // 1024}k window ({source}); "
+            f"{', '.join(n.client for n in short)} need {need // 1024}k",
+            Fix(fit.server_fix(need)),
+        )
+    return ok(f"{model} runs with a {window // 1024}k window ({source})")
+
+
+def origin(ctx: Context) -> Result:
+    """Ollama refuses browser origins it does not know (its allow-list). Command-line
+    clients send no Origin; a web UI or browser extension would be refused (failure 12)."""
+    import httpx
+
+    from .. import endpoints
+
+    url = endpoints.server_root(ctx.settings) + "/api/version"
+    try:
+        with httpx.Client(timeout=ctx.remaining(3.0), trust_env=False) as client:
+            answer = client.get(url, headers={"Origin": "https://webui.example"})
+    except httpx.HTTPError as exc:
+        return skip(f"skipped: the origin probe did not complete ({type(exc).__name__})")
+    if answer.status_code == 403:
+        return ok(
+            "requests from browser pages are refused (Ollama's origin allow-list); "
+            "command-line clients are not affected",
+            "A browser-based client needs its origin in OLLAMA_ORIGINS on the server.",
+        )
+    return ok("requests with a browser Origin are accepted")

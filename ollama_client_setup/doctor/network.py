@@ -111,12 +111,15 @@ def _dns_fix(ctx: Context, host: str) -> Fix:
 
 
 def _server_fix_refused(settings: Settings) -> Fix:
+    # Field failure 1: the server's own service sets where Ollama listens.
     return Fix(
         "Nothing listens there: Ollama is stopped, or listens only on 127.0.0.1. On the "
         "server, set OLLAMA_HOST=0.0.0.0:11434 in the service, not in a shell (macOS "
         "LaunchAgent: EnvironmentVariables in ~/Library/LaunchAgents/com.ollama.plist; "
         'systemd: `systemctl edit ollama` with Environment="OLLAMA_HOST=0.0.0.0:11434", then '
-        "`systemctl daemon-reload && systemctl restart ollama`), then restart it. Ollama has no "
+        "`systemctl daemon-reload && systemctl restart ollama`; Windows: a user environment "
+        "variable, then quit Ollama from the tray and start it again), then restart it. Curly "
+        "quotes pasted into a unit file break it silently. Ollama has no "
         "authentication once it listens beyond localhost: keep it on the tailnet. On the "
         "macOS server run:",
         "launchctl kickstart -k gui/$(id -u)/com.ollama",
@@ -315,8 +318,7 @@ def model_fit(ctx: Context) -> Result:
     except ServerError as exc:
         return _server_failure(ctx, exc)
     verdicts = [
-        fit.judge(client, role, model, offer(infos[model]),
-                  ctx.settings.options(client).context)
+        fit.judge(client, role, model, offer(infos[model]), ctx.settings.options(client).context)
         for client, role, model in uses
     ]
     missing = [v for v in verdicts if v.missing]
@@ -325,10 +327,12 @@ def model_fit(ctx: Context) -> Result:
         v = missing[0]
         return fail(
             f"{v.client}{' ' + v.role if v.role != 'chat' else ''}: {v.reason()}",
-            Fix(f"Choose a model with {', '.join(v.need.capabilities)} for {v.client} "
+            Fix(
+                f"Choose a model with {', '.join(v.need.capabilities)} for {v.client} "
                 "(`ollama-client-setup model list` marks which fit):",
                 f"{CMD} model use MODEL --client {v.client}"
-                + (" --role autocomplete" if v.role == "autocomplete" else "")),
+                + (" --role autocomplete" if v.role == "autocomplete" else ""),
+            ),
             "\n".join(x.reason() for x in missing + small) or None,
         )
     if small:
@@ -339,11 +343,12 @@ def model_fit(ctx: Context) -> Result:
             ways += f" Or let the tool ask for it per request: `{CMD} init --context {need}`."
         else:
             ways += f" {v.client} cannot ask for a window itself, so the server's is the one."
-        return warn(f"{v.client}: {v.reason()}", Fix(ways),
-                    "\n".join(x.reason() for x in small))
+        return warn(f"{v.client}: {v.reason()}", Fix(ways), "\n".join(x.reason() for x in small))
     unknown = [v for v in verdicts if v.window is None and v.need.min_context]
     if unknown:
         names = ", ".join(sorted({v.model for v in unknown}))
-        return ok(f"every client's model has what it needs (window of {names} not known "
-                  "until it is loaded; `doctor --deep` measures it)")
+        return ok(
+            f"every client's model has what it needs (window of {names} not known "
+            "until it is loaded; `doctor --deep` measures it)"
+        )
     return ok("every client's model has what it needs")

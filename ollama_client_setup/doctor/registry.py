@@ -39,6 +39,9 @@ _TAIL = [
         ("model.available",),
         deep=True,
     ),
+    Check("reload", "the model stays loaded", deep.reload, ("model.available",), deep=True),
+    Check("context", "the server's window", deep.context, ("model.available",), deep=True),
+    Check("origin", "browser origins", deep.origin, ("server.version",), deep=True),
 ]
 
 TAILSCALE_IDS = ("tailscale.installed", "tailscale.running", "tailscale.peer")

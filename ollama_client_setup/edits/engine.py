@@ -338,8 +338,9 @@ def apply(the_plan: Plan, receipts: Receipts, state_dir: Path) -> None:
                 fsio.remove_empty_dirs(dirs)
                 # A folder we created that another managed file still uses: remember it,
                 # so the final uninstall removes it once it is empty.
-                receipts.tool_dirs += [str(d) for d in dirs
-                                       if d.exists() and str(d) not in receipts.tool_dirs]
+                receipts.tool_dirs += [
+                    str(d) for d in dirs if d.exists() and str(d) not in receipts.tool_dirs
+                ]
     receipts.save(state_dir)
 
 

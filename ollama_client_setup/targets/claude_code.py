@@ -34,7 +34,11 @@ OWNED = (
     "ANTHROPIC_API_KEY",
     *MODEL_VARS,
     "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC",
+    "API_TIMEOUT_MS",
 )
+#: A cold load of a large model over a slow disk can outlast the default request timeout
+#: (field failure 7); an aborted load restarts on every retry, so wait longer once.
+TIMEOUT_MS = "900000"
 STRICT_WHY = "Claude Code ignores a settings.json that is not strict JSON; remove it"
 
 
@@ -48,6 +52,7 @@ def variables(ctx: ClientContext) -> dict[str, str]:
     if ctx.model:
         values.update(dict.fromkeys(MODEL_VARS, ctx.model))
     values["CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC"] = "1"
+    values["API_TIMEOUT_MS"] = TIMEOUT_MS
     return {name: values[name] for name in OWNED if name in values}
 
 

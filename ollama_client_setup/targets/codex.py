@@ -25,6 +25,9 @@ PROFILE = "ollama-server"
 TABLE = ("model_providers", PROVIDER)
 
 
+STREAM_IDLE_TIMEOUT_MS = 900_000
+
+
 def codex_home(environ: Mapping[str, str]) -> Path:
     custom = environ.get("CODEX_HOME")
     return Path(custom).expanduser() if custom else paths.home() / ".codex"
@@ -35,6 +38,9 @@ def _provider_lines(base_url: str) -> list[str]:
         f"[model_providers.{PROVIDER}]",
         f"name = {st.toml_string(PROVIDER_NAME)}",
         f"base_url = {st.toml_string(base_url)}",
+        # Codex gives up on a silent stream after 5 minutes; a cold load of a large model
+        # can take longer (field failure 7).
+        f"stream_idle_timeout_ms = {STREAM_IDLE_TIMEOUT_MS}",
     ]
 
 

@@ -92,8 +92,10 @@ def render_sh(env: ShellEnv) -> str:
         # A '-' in a function name is not POSIX: dash (which reads ~/.profile at a Debian
         # login) would stop at it. Only bash (outside POSIX mode) and zsh define it, via eval
         # so the other shells never parse the name.
-        lines.append('if [ -n "${ZSH_VERSION-}" ] || '
-                     '{ [ -n "${BASH_VERSION-}" ] && ! shopt -qo posix; }; then')
+        lines.append(
+            'if [ -n "${ZSH_VERSION-}" ] || '
+            '{ [ -n "${BASH_VERSION-}" ] && ! shopt -qo posix; }; then'
+        )
         lines.append(f"  eval {sh_quote(definition)}")
         lines.append("fi")
     return "\n".join(lines) + "\n"

@@ -170,6 +170,9 @@ class FakeOllama:
         tags_include_capabilities: bool = False,
         default_context: int = 4096,
         load_duration_ns: int = 1_250_000_000,
+        reload_every_request: bool = False,
+        origin_check: bool = False,
+        buffered: float | None = None,
     ) -> None:
         self.models = default_models() if models is None else list(models)
         self.version = version
@@ -178,6 +181,13 @@ class FakeOllama:
         # The window a model gets when loaded without num_ctx (Ollama's default below 24 GiB).
         self.default_context = default_context
         self.load_duration_ns = load_duration_ns
+        # Signatures of field failures (shared/reference/field-failures.md):
+        # every request reloads the model, as when clients ask for different num_ctx (row 8);
+        self.reload_every_request = reload_every_request
+        # a request carrying an Origin header is refused, as Ollama's allow-list does (row 12);
+        self.origin_check = origin_check
+        # a proxy buffers streams: nothing arrives until the end, `buffered` seconds late.
+        self.buffered = buffered
         self.fault: Fault | None = None
         self._lock = threading.Lock()
         self._recorded = threading.Condition(self._lock)
@@ -288,7 +298,7 @@ class FakeOllama:
         """Load `model` as Ollama would; returns the load time in ns (0 when already loaded)."""
         with self._lock:
             if model.loaded and num_ctx in (None, model.loaded_context):
-                return 0
+                return self.load_duration_ns if self.reload_every_request else 0
             # A different num_ctx forces a reload, as on a real server.
             model.loaded = True
             model.loaded_context = min(num_ctx or self.default_context, model.context_length)
@@ -393,6 +403,12 @@ class _Handler(BaseHTTPRequestHandler):
             )
         )
         self.fault = self.fake._fault_for(url.path)
+        self.held: list[bytes] | None = [] if self.fake.buffered is not None else None
+        if self.fake.origin_check and self.headers.get("Origin"):
+            self.send_response(403)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
         try:
             if self.fault is None or not self._misbehave(self.fault):
                 self._route()
@@ -440,9 +456,18 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
 
     def _chunk(self, data: bytes) -> None:
+        if self.held is not None:
+            self.held.append(data)
+            return
         self._raw(b"%x\r\n%s\r\n" % (len(data), data))
 
     def _stream_end(self) -> None:
+        if self.held:
+            # A buffering proxy: the whole answer at once, late.
+            self.fake._stopping.wait(self.fake.buffered or 0)
+            whole = b"".join(self.held)
+            self.held = None
+            self._chunk(whole)
         self._raw(b"0\r\n\r\n")
 
     def _ndjson(self, item: Any) -> None:
