@@ -28,7 +28,7 @@ _HEADER = """\
 _SCHEMA: dict[str, dict[str, str]] = {
     "server": {"host": "host", "port": "port"},
     "model": {"default": "model"},
-    "shells": {"managed": "shells"},
+    "shells": {"managed": "shells", "completion": "completion"},
     "clients": {"managed": "clients"},
 }
 #: The modes a client can be written in; the first is the default.
@@ -61,6 +61,8 @@ class Settings:
     port: int = DEFAULT_PORT
     model: str | None = None
     shells: tuple[str, ...] = ()
+    #: Tab completion for the tool itself in the managed bash, zsh and fish.
+    completion: bool = True
     clients: tuple[str, ...] = ()
     client_options: dict[str, ClientOptions] = field(default_factory=dict)
     #: The file these came from; None for defaults that were never saved.
@@ -110,6 +112,10 @@ def _convert(attr: str, value: object) -> object:
         if not isinstance(value, str):
             raise ValueError("expected a string")
         return validate.check_model(value)
+    if attr == "completion":
+        if not isinstance(value, bool):
+            raise ValueError("expected true or false")
+        return value
     if attr == "shells":
         return _names(value, SHELLS, "shell")
     if attr == "clients":
@@ -264,7 +270,10 @@ def render(settings: Settings, current: str | None) -> str:
     wanted: dict[str, dict[str, object]] = {
         "server": {"host": settings.host, "port": settings.port},
         "model": {"default": settings.model},
-        "shells": {"managed": list(settings.shells)},
+        "shells": {
+            "managed": list(settings.shells),
+            "completion": None if settings.completion else False,
+        },
         "clients": {"managed": list(settings.clients)},
     }
     for table_name, items in wanted.items():

@@ -99,7 +99,7 @@ def test_read_only_startup_file_refuses_everything_and_prints_the_line(
     before = snapshot(sandbox_home)
     result = run(*INIT, "--shell", "bash", "--shell", "zsh", code=ExitCode.REFUSED)
     assert "~/.zshrc: it is read-only" in result.stderr
-    assert "add this line to ~/.zshrc yourself:" in result.stderr
+    assert "add these lines to ~/.zshrc yourself:" in result.stderr
     assert '. "$HOME/.config/ollama-client-setup/env.sh"' in result.stderr
     assert "--no-shell zsh" in result.stderr
     assert snapshot(sandbox_home) == before  # bash was not written either

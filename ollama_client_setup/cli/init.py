@@ -75,6 +75,9 @@ def _validated(kind: str, value: Any) -> Any:
     help="profile: `codex --profile ollama-server` (default); default: make the "
     "server Codex's default provider in config.toml.",
 )
+@click.option("--completion/--no-completion", default=None,
+              help="Tab completion for ollama-client-setup in bash, zsh and fish. "
+              "[default: on]")
 @click.option("--no-probe", is_flag=True, help="Do not contact the server before writing.")
 @click.option("--no-smoke", is_flag=True, help="Skip the smoke test after applying.")
 @click.option(
@@ -105,6 +108,7 @@ def command(
     no_clients: tuple[str, ...],
     claude_code_mode: str | None,
     codex_mode: str | None,
+    completion: bool | None,
     no_probe: bool,
     no_smoke: bool,
     context: int | None,
@@ -130,6 +134,7 @@ def command(
         claude_code_mode=claude_code_mode,
         codex_mode=codex_mode,
         context=context,
+        completion=completion,
     )
     current = settings_mod.load()
     interactive = app.interactive() and not (yes or as_json or dry_run)

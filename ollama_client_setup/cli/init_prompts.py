@@ -31,6 +31,8 @@ class Choices:
     codex_mode: str | None = None
     #: --context: the window for clients that can ask for one per request.
     context: int | None = None
+    #: --completion / --no-completion (None keeps the current setting).
+    completion: bool | None = None
     #: Interactive answers replace the client list instead of adding to it.
     replace_clients: bool = False
 
@@ -46,6 +48,7 @@ class Choices:
             model=self.model or current.model,
             shells=tuple(s for s in chosen if s not in self.no_shells),
             clients=tuple(c for c in managed if c not in self.no_clients),
+            completion=current.completion if self.completion is None else self.completion,
         )
         if self.claude_code_mode:
             new = new.with_options("claude-code", mode=self.claude_code_mode)

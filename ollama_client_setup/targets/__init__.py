@@ -29,7 +29,9 @@ def build(settings: Settings, environ: Mapping[str, str] | None = None) -> list[
     """Every change the settings call for; the settings file itself comes first."""
     environ = os.environ if environ is None else environ
     out: list[Change] = [SettingsFile(paths.settings_file(), settings)]
-    out += shells.changes(settings.shells, shell_env(settings, environ), environ)
+    out += shells.changes(
+        settings.shells, shell_env(settings, environ), environ, completion=settings.completion
+    )
     for name in settings.clients:
         out += clients.get(name).changes(clients.context(settings, name, environ))
     return out

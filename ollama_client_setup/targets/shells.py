@@ -331,8 +331,13 @@ def load_command(shell: str | None) -> str:
 
 
 def changes(
-    shells: list[str] | tuple[str, ...], env: ShellEnv, environ: Mapping[str, str] | None = None
+    shells: list[str] | tuple[str, ...],
+    env: ShellEnv,
+    environ: Mapping[str, str] | None = None,
+    completion: bool = False,
 ) -> list[Change]:
+    from .. import completion as comp
+
     environ = os.environ if environ is None else environ
     out: list[Change] = []
     kinds = {dialect(s) for s in shells}
@@ -341,11 +346,20 @@ def changes(
             out.append(OwnedFile(env_file(kind), f"env.{kind}", RENDER[kind](env)))
     for shell in shells:
         skip = f"--no-shell {shell}"
+        with_completion = completion and shell in comp.SHELLS
+        if with_completion:
+            out.append(OwnedFile(comp.path(shell), f"completion.{shell}", comp.script(shell)))
         if shell == "fish":
             out.append(OwnedFile(fish_dropin(), "shell.fish", render_fish(env), skip_flag=skip))
             continue
         line = source_line(dialect(shell))
-        for path in startup_files(shell, environ):
-            manual = f"add this line to {paths.display(path)} yourself:\n    {line}"
-            out.append(ManagedBlock(path, f"shell.{shell}", [line], skip_flag=skip, manual=manual))
+        for index, path in enumerate(startup_files(shell, environ)):
+            body = [line]
+            # Completion belongs to interactive shells: the first file (.bashrc, .zshrc).
+            if with_completion and index == 0:
+                body.append(comp.source_line(shell, sh_path(comp.path(shell))))
+            manual = f"add these lines to {paths.display(path)} yourself:\n    " + (
+                "\n    ".join(body)
+            )
+            out.append(ManagedBlock(path, f"shell.{shell}", body, skip_flag=skip, manual=manual))
     return out
