@@ -13,7 +13,8 @@ set -eu
 
 PACKAGE=ollama-client-setup
 DATA_HOME=${XDG_DATA_HOME:-$HOME/.local/share}
-VENV=$DATA_HOME/ollama-client-setup/venv
+STATE=$DATA_HOME/ollama-client-setup
+VENV=$STATE/venv
 BIN_DIR=${OCS_BIN_DIR:-$HOME/.local/bin}
 
 say() { printf '%s\n' "$*"; }
@@ -63,18 +64,33 @@ if [ "$uninstall" = 1 ]; then
   elif command -v uv >/dev/null 2>&1 && uv tool list 2>/dev/null | grep -q "^$PACKAGE "; then
     uv tool uninstall "$PACKAGE"
   fi
-  if [ -d "$VENV" ]; then rm -rf "$VENV"; rmdir "$DATA_HOME/ollama-client-setup" 2>/dev/null || true; fi
   if [ -L "$BIN_DIR/ollama-client-setup" ]; then rm -f "$BIN_DIR/ollama-client-setup"; fi
+  if [ -d "$VENV" ]; then
+    rm -rf "$VENV"
+    created=$(cat "$STATE/created-dirs" 2>/dev/null || true)
+    rm -f "$STATE/created-dirs"
+    rmdir "$STATE" 2>/dev/null || true
+    # Deepest first; a folder that holds anything else stays.
+    printf '%s\n' "$created" | awk '{ print length($0) "\t" $0 }' | sort -rn | cut -f2- |
+      while IFS= read -r dir; do [ -n "$dir" ] && rmdir "$dir" 2>/dev/null || true; done
+  fi
   say "ollama-client-setup is removed."
   exit 0
 fi
 
 python=$(find_python) || {
-  old=$(command -v python3 2>/dev/null && python3 -c 'import platform; print(platform.python_version())' 2>/dev/null | tail -n 1 || true)
+  old=$(python3 -c 'import platform; print(platform.python_version())' 2>/dev/null || true)
   if [ -n "$old" ]; then
     die "found Python $old, but ollama-client-setup needs Python 3.10 or newer. Install one (macOS: 'brew install python@3.12'; Debian/Ubuntu: 'sudo apt install python3'), or name it with OCS_PYTHON=/path/to/python3.x"
   fi
   die "no Python found; install Python 3.10 or newer (macOS: 'brew install python@3.12'; Debian/Ubuntu: 'sudo apt install python3 python3-venv')"
+}
+
+# Folders this install creates, so --uninstall can remove them again (only while empty).
+record_new_dirs() {
+  for dir in "$HOME/.local" "$DATA_HOME" "$STATE" "$BIN_DIR"; do
+    [ -e "$dir" ] || printf '%s\n' "$dir"
+  done
 }
 
 if [ "$installer" = auto ]; then
@@ -94,6 +110,7 @@ case $installer in
     ;;
   venv)
     say "Installing $PACKAGE into $VENV from $source_spec"
+    new_dirs=$(record_new_dirs)
     if [ ! -x "$VENV/bin/python" ]; then
       "$python" -m venv "$VENV" 2>/dev/null || die "could not create a virtual environment with $python; on Debian/Ubuntu install it with 'sudo apt install python3-venv', then run this again"
     fi
@@ -101,6 +118,9 @@ case $installer in
       || die "pip could not install $PACKAGE into $VENV"
     mkdir -p "$BIN_DIR"
     ln -sf "$VENV/bin/ollama-client-setup" "$BIN_DIR/ollama-client-setup"
+    if [ -n "$new_dirs" ] && [ ! -f "$STATE/created-dirs" ]; then
+      printf '%s\n' "$new_dirs" > "$STATE/created-dirs"
+    fi
     ;;
   *) die "unknown installer '$installer' (pipx, uv or venv)" ;;
 esac
