@@ -15,6 +15,8 @@ from .checkview import echo_result
 
 #: Kept here as well as in ..smoke so `--help` does not import httpx.
 DEFAULT_BUDGET = 120.0
+#: Kept here as well as in ..clientrun (asserted by the tests).
+DEFAULT_CLIENT_TIMEOUT = 60.0
 
 
 def _model(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
@@ -58,15 +60,39 @@ def _progress(app: Application) -> Callable[[str], None] | None:
     show_default=True,
     help="Time budget for the whole run, in seconds; a cold model load counts.",
 )
+@click.option(
+    "--clients",
+    "with_clients",
+    is_flag=True,
+    help="Also run each managed client that is installed once, headless, as a new terminal "
+    "would, and check it answers from the server (steps run.<client>; they use the "
+    "configured models, not --model).",
+)
+@click.option(
+    "--client-timeout",
+    type=click.FloatRange(1, 3600),
+    default=DEFAULT_CLIENT_TIMEOUT,
+    show_default=True,
+    help="With --clients: seconds each client may take before it is stopped.",
+)
 @json_option
 @command_edge("smoke")
 def command(
-    app: Application, model: str | None, anthropic: bool | None, budget: float, as_json: bool
+    app: Application,
+    model: str | None,
+    anthropic: bool | None,
+    budget: float,
+    with_clients: bool,
+    client_timeout: float,
+    as_json: bool,
 ) -> None:
     """Send the model a few real, small requests (chat, streaming, JSON, a tool call,
-    Anthropic) and report each with its timing. Exit code 3 when one failed."""
+    Anthropic) and report each with its timing; with --clients, run each client once too.
+    Exit code 3 when one failed."""
     settings = workflow.require_settings()
     report = run_with_progress(app, settings, model=model, anthropic=anthropic, budget=budget)
+    if with_clients:
+        add_client_steps(app, settings, report, client_timeout)
     code = ExitCode.CHECKS_FAILED if report.failed else ExitCode.OK
     if app.json:
         app.emit(report.to_dict(), int(code))
@@ -80,8 +106,9 @@ def show_report(app: Application, report: Any) -> None:
     """The one screen that says whether the setup works and how fast the model answers."""
     shown = report.model or "(no model)"
     app.echo(f"Smoke test of {shown} at {report.server_root}, {report.elapsed:.1f} s in all")
+    width = max([10, *(len(step.id) for step in report.steps)])
     for step in report.steps:
-        echo_result(app, step.id, step.result, width=10)
+        echo_result(app, step.id, step.result, width=width)
     app.echo(f"\n{report.summary}")
 
 
@@ -94,3 +121,39 @@ def run_with_progress(app: Application, settings: Any, **kwargs: Any) -> Any:
     finally:
         if progress is not None:
             click.echo("\r\033[K", err=True, nl=False)
+
+
+def add_client_steps(app: Application, settings: Any, report: Any, timeout: float) -> None:
+    """Append a `run.<client>` step per managed client (clientrun) to the smoke report.
+
+    When the `models` step failed (no server, or no such model) every client would fail the
+    same way, and Codex only after the whole timeout: the runs are skipped with that reason.
+    """
+    import time
+
+    from .. import clientrun
+    from ..doctor.model import Status, skip
+    from ..smoke import Step
+
+    started = time.monotonic()
+    if not settings.clients:
+        result = skip(
+            "skipped: no client is managed here (add one with "
+            "`ollama-client-setup init --client NAME`)"
+        )
+        report.steps.append(Step("run", "each managed client answers", result))
+        return
+    models = report.step("models")
+    if models is not None and models.status is Status.FAIL:
+        runs = [(name, skip("skipped: the models step failed")) for name in settings.clients]
+    else:
+        progress = _progress(app)
+        try:
+            runs = clientrun.run_clients(settings, timeout=timeout, progress=progress)
+        finally:
+            if progress is not None:
+                click.echo("\r\033[K", err=True, nl=False)
+    for name, result in runs:
+        title = f"{result.data.get('program', name)} answers when run once"
+        report.steps.append(Step(f"run.{name}", title, result))
+    report.elapsed += time.monotonic() - started

@@ -180,3 +180,22 @@ def origin(ctx: Context) -> Result:
             "A browser-based client needs its origin in OLLAMA_ORIGINS on the server.",
         )
     return ok("requests with a browser Origin are accepted")
+
+
+#: Time kept back from the doctor's budget: stopping a client takes up to a second.
+CLIENTS_MARGIN = 1.5
+
+
+def clients_run(ctx: Context) -> Result:
+    """Each managed client, run once headless against the server (see clientrun)."""
+    from .. import clientrun
+
+    if not ctx.settings.clients:
+        return skip("skipped: no client is managed here")
+    runs = clientrun.run_clients(
+        ctx.settings,
+        environ=ctx.environ,
+        timeout=clientrun.DEFAULT_TIMEOUT,
+        deadline=ctx.deadline - CLIENTS_MARGIN,
+    )
+    return clientrun.combine(runs)

@@ -96,6 +96,7 @@ def profiles(ctx: Context) -> Result:
 
 def client_check(name: str) -> Check:
     def run(ctx: Context) -> Result:
+        from .. import clientrun
         from ..targets import clients
 
         client = clients.get(name)
@@ -104,11 +105,21 @@ def client_check(name: str) -> Check:
             return states
         mine = [s for s in states if s.owner == name]
         program = shutil.which(client.program, path=ctx.environ.get("PATH"))
-        installed = (
-            f"{client.program} is at {program}"
-            if program
-            else (f"{client.program} is not installed")
-        )
+        version = None
+        if program:
+            # Bounded by the doctor's budget; a program that does not say is no failure.
+            timeout = ctx.remaining(clientrun.VERSION_TIMEOUT)
+            version = clientrun.program_version(program, ctx.environ, timeout)
+            named = f"{client.program} {version}" if version else client.program
+            installed = f"{named} is at {program}"
+            if not version:
+                installed += f" (`{client.program} --version` named no version)"
+            short = f"{named} on PATH"
+        else:
+            installed = (
+                f"{client.program} is not on PATH; install it with: {clientrun.INSTALL[name]}"
+            )
+            short = f"{client.program} not installed"
         result = (
             _judge(mine, f"{client.title} files")
             if mine
@@ -118,11 +129,48 @@ def client_check(name: str) -> Check:
         found = lint(ctx) if lint else None
         if found is not None and result.status.value in ("ok", "warn"):
             result = found
+        result.summary += f" ({short})"
         result.detail = "\n".join(filter(None, [installed, result.detail]))
         result.data["program"] = program
+        result.data["version"] = version
         return result
 
     return Check(f"clients.{name}", f"{name} configuration", run)
+
+
+def server_compat(ctx: Context) -> Result:
+    """The server's Ollama is new enough for every managed client (compat.FLOORS)."""
+    from .. import compat
+
+    version = ctx.data("server.version").get("version")
+    found = compat.assess(version, ctx.settings.clients)
+    if found.verdict == "none":
+        return skip("skipped: no managed client needs a particular Ollama version")
+    if found.verdict == "unknown":
+        what = (
+            "0.0.0, a build from source,"
+            if (parsed := compat.parse(version)) is not None and parsed.development
+            else repr(version or "no version")
+        )
+        return skip(
+            f"skipped: the server reports {what} which says nothing about its features "
+            f"(`{CMD} smoke --clients` tries them)"
+        )
+    needs = ", ".join(f"{f.title} >= {f.minimum} ({f.needs})" for f in found.floors)
+    if found.verdict == "ok":
+        return ok(f"Ollama {version} has what the clients need: {needs}")
+    first, *rest = found.unmet
+    summary = f"{first.title} needs Ollama >= {first.minimum} for {first.needs}"
+    summary += "".join(f"; {f.title} needs >= {f.minimum}" for f in rest)
+    return warn(
+        f"{summary}; the server runs {version}",
+        Fix(
+            f"Update Ollama on the server to {found.update_to} or newer (macOS: update the "
+            "app; Linux: run the install script again), then check again:",
+            f"{CMD} doctor --only server.compat",
+        ),
+        "\n".join(f"{f.title} needs Ollama >= {f.minimum}: {f.needs}" for f in found.unmet),
+    )
 
 
 def _claude_settings_beat_launcher(ctx: Context) -> Result | None:

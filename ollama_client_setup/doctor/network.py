@@ -184,9 +184,9 @@ def tcp_connect(ctx: Context) -> Result:
 
 
 def _client(ctx: Context, cap: float) -> Any:
-    from ..server import OllamaClient
+    from ..connect import connect
 
-    return OllamaClient(endpoints.server_root(ctx.settings), timeout=ctx.remaining(cap))
+    return connect(ctx.settings, timeout=ctx.remaining(cap))
 
 
 def _server_failure(ctx: Context, exc: Any) -> Result:

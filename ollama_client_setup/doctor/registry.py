@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .. import compat
 from ..settings import Settings
 from . import deep, local, network
 from .model import Check
@@ -44,17 +45,41 @@ _TAIL = [
     Check("origin", "browser origins", deep.origin, ("server.version",), deep=True),
 ]
 
+#: Only when a managed client needs a minimum Ollama version (compat.FLOORS): otherwise
+#: there is nothing to compare, and the check would be a skip in every run.
+COMPAT = Check(
+    "server.compat",
+    "server version suits the clients",
+    local.server_compat,
+    ("server.version",),
+)
+#: --deep: each managed client run once, headless, one after another (clientrun).
+CLIENTS_RUN = Check(
+    "clients.run",
+    "each client answers when run",
+    deep.clients_run,
+    ("model.available",),
+    deep=True,
+)
+
 TAILSCALE_IDS = ("tailscale.installed", "tailscale.running", "tailscale.peer")
 
 
+def _base(with_compat: bool) -> list[Check]:
+    if not with_compat:
+        return list(_BASE)
+    at = next(i for i, c in enumerate(_BASE) if c.id == "server.version") + 1
+    return [*_BASE[:at], COMPAT, *_BASE[at:]]
+
+
 def all_checks(settings: Settings) -> list[Check]:
-    return _BASE + [local.client_check(name) for name in settings.clients] + _TAIL
+    with_compat = bool(compat.floors_for(settings.clients))
+    clients = [local.client_check(name) for name in settings.clients]
+    return _base(with_compat) + clients + _TAIL + [CLIENTS_RUN]
 
 
 def listing(settings: Settings) -> list[Check]:
-    """For --list-checks: includes the clients.<name> pattern even when none is managed."""
-    return (
-        [*_BASE, local.client_check("<name>"), *_TAIL]
-        if not settings.clients
-        else (all_checks(settings))
-    )
+    """For --list-checks: every check that can run, with the clients.<name> pattern even
+    when none is managed."""
+    names = settings.clients or ("<name>",)
+    return _base(True) + [local.client_check(name) for name in names] + _TAIL + [CLIENTS_RUN]
