@@ -32,8 +32,9 @@ def shell_variables(settings: Settings) -> dict[str, str]:
         "OLLAMA_API_BASE": root,
         "OPENAI_API_BASE": root + "/v1",
         "OPENAI_BASE_URL": root + "/v1",
-        "OPENAI_API_KEY": PLACEHOLDER_KEY,
     }
+    if not settings.api_key_store:  # With a real key, the env files read it from its file.
+        values["OPENAI_API_KEY"] = PLACEHOLDER_KEY
     # Exported values beat ~/.aider.conf.yml, so this must be Aider's own model.
     model = settings.model_for("aider")
     if model:

@@ -26,7 +26,7 @@ _HEADER = """\
 
 # table -> key -> attribute
 _SCHEMA: dict[str, dict[str, str]] = {
-    "server": {"host": "host", "port": "port"},
+    "server": {"host": "host", "port": "port", "api_key": "api_key_store"},
     "model": {"default": "model"},
     "shells": {"managed": "shells", "completion": "completion"},
     "clients": {"managed": "clients"},
@@ -60,6 +60,8 @@ class Settings:
     host: str = DEFAULT_HOST
     port: int = DEFAULT_PORT
     model: str | None = None
+    #: Where the server's API key is kept ("keyring" or "file"); None: no key (plain Ollama).
+    api_key_store: str | None = None
     shells: tuple[str, ...] = ()
     #: Tab completion for the tool itself in the managed bash, zsh and fish.
     completion: bool = True
@@ -112,6 +114,10 @@ def _convert(attr: str, value: object) -> object:
         if not isinstance(value, str):
             raise ValueError("expected a string")
         return validate.check_model(value)
+    if attr == "api_key_store":
+        if value not in ("keyring", "file"):
+            raise ValueError('expected "keyring" or "file" (where the key is kept, never the key)')
+        return value
     if attr == "completion":
         if not isinstance(value, bool):
             raise ValueError("expected true or false")
@@ -268,7 +274,7 @@ def render(settings: Settings, current: str | None) -> str:
 
     doc = tomlkit.parse(current) if current else tomlkit.parse(_HEADER)
     wanted: dict[str, dict[str, object]] = {
-        "server": {"host": settings.host, "port": settings.port},
+        "server": {"host": settings.host, "port": settings.port, "api_key": settings.api_key_store},
         "model": {"default": settings.model},
         "shells": {
             "managed": list(settings.shells),

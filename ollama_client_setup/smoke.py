@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import endpoints
+from .connect import connect
 from .doctor.model import Fix, Result, Status, fail, ok, skip, warn
 from .doctor.network import CMD, server_failure
 from .models import closest, human_tokens, resolve_name
@@ -210,7 +211,7 @@ def run(
     """
     root = endpoints.server_root(settings)
     started = time.monotonic()
-    with OllamaClient(root, timeout=min(PROBE_TIMEOUT, budget)) as client:
+    with connect(settings, timeout=min(PROBE_TIMEOUT, budget)) as client:
         smoke = _Smoke(settings, client, model or settings.model, anthropic, budget, progress)
         steps = smoke.run_all()
     return Report(root, smoke.model or smoke.wanted, steps, budget, time.monotonic() - started)

@@ -9,18 +9,19 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import paths, targets
+from . import paths, secrets, targets
 from . import settings as settings_mod
 from .edits import engine, fsio, lock
 from .edits.engine import Plan
 from .edits.receipts import NAME as RECEIPTS_NAME
 from .edits.receipts import Receipts
-from .errors import NotSetUpError, RefusedError
+from .errors import LockedError, NotSetUpError, RefusedError
 from .settings import Settings
 
 Update = Callable[[Settings], Settings]
@@ -33,6 +34,14 @@ class Outcome:
     plan: Plan
     applied: bool
     notes: list[str] = field(default_factory=list)
+
+
+def _secret(settings: Settings, given: str | None) -> str | None:
+    """The API key to render: a new one, else the kept one. Without it the key file would
+    look unwanted and be removed."""
+    if not settings.api_key_store:
+        return None
+    return given or secrets.load(settings.api_key_store)
 
 
 def check_home_owner() -> None:
@@ -53,10 +62,19 @@ def check_home_owner() -> None:
         )
 
 
-def _ensure_state_dir(state: Path, receipts: Receipts) -> None:
-    created = fsio.missing_dirs(state / RECEIPTS_NAME)
-    fsio.make_dirs(created)
-    receipts.tool_dirs += [str(d) for d in created if str(d) not in receipts.tool_dirs]
+#: How long a run waits for another one to finish before giving up (exit 7).
+LOCK_WAIT = 15.0
+
+
+def _create_state_dir(state: Path) -> bool:
+    """Make the state folder, with a receipts file naming every folder made for it, in one
+    step: a run killed at any moment never leaves folders that no receipt records (the last
+    uninstall could not remove them). True when this run made it."""
+
+    def files(made: list[Path]) -> dict[str, bytes]:
+        return {RECEIPTS_NAME: Receipts(tool_dirs=[str(d) for d in made]).dumps()}
+
+    return fsio.create_tree(state, files) is not None
 
 
 def reconcile(
@@ -65,19 +83,21 @@ def reconcile(
     dry_run: bool = False,
     confirm: Confirm | None = None,
     environ: Mapping[str, str] | None = None,
+    secret: str | None = None,
 ) -> Outcome:
-    """Change the settings with `update`, then make every managed file match them."""
+    """Change the settings with `update`, then make every managed file match them.
+    `secret` is a new API key; otherwise the kept one (if any) is rendered again."""
     state = paths.state_dir()
     if dry_run:
         new = update(settings_mod.load())
         receipts = Receipts.load(state)
-        return Outcome(new, engine.plan(targets.build(new, environ), receipts, state), False)
+        changes = targets.build(new, environ, _secret(new, secret))
+        return Outcome(new, engine.plan(changes, receipts, state), False)
     check_home_owner()
-    with _state_session(state) as fresh:
+    with _state_session(state):
         receipts = Receipts.load(state)
-        receipts.tool_dirs = list(dict.fromkeys(receipts.tool_dirs + fresh.tool_dirs))
         new = update(settings_mod.load())
-        plan = engine.plan(targets.build(new, environ), receipts, state)
+        plan = engine.plan(targets.build(new, environ, _secret(new, secret)), receipts, state)
         if confirm is not None and plan.changed and not confirm(plan):
             return Outcome(new, plan, False, ["Nothing was changed."])
         engine.apply(plan, receipts, state)
@@ -85,19 +105,45 @@ def reconcile(
 
 
 @contextmanager
-def _state_session(state: Path) -> Iterator[Receipts]:
-    """Create the state folder if needed and hold the lock. A run that created the folder
-    but applied nothing (refused, declined, interrupted) removes it again."""
-    fresh = Receipts()
-    created = not state.exists()
-    if created:
-        _ensure_state_dir(state, fresh)
+def _state_session(state: Path) -> Iterator[None]:
+    """Hold the lock in the state folder, making the folder first if needed. A run that made
+    the folder but applied nothing (refused, declined, interrupted) removes it again before
+    it lets go of the lock, so no other run ever finds its folder gone."""
+    fsio.sweep_temp_dirs(state)  # Left by a run killed while making or removing the folder.
+    created = False
+    deadline = time.monotonic() + LOCK_WAIT
+    while True:
+        if not state.exists():
+            created = _create_state_dir(state) or created
+            continue  # Made by this run or another one: look again.
+        try:
+            fd = lock.acquire(state, deadline)
+            break
+        except lock.Stale:
+            # An uninstall removed the folder while this run waited: make it again.
+            if time.monotonic() >= deadline:
+                raise LockedError(
+                    f"the state folder {state} keeps disappearing",
+                    hint="Another ollama-client-setup run is removing it; run this again.",
+                ) from None
     try:
-        with lock.held(state):
-            yield fresh
+        fsio.sweep_temp_files(state / RECEIPTS_NAME)
+        yield
     finally:
-        if created and not (state / RECEIPTS_NAME).exists():
-            _remove_tool_state(state, fresh, keep_backups=False)
+        try:
+            if created:
+                _drop_if_unused(state)
+        finally:
+            lock.release(fd)
+
+
+def _drop_if_unused(state: Path) -> None:
+    try:
+        receipts = Receipts.load(state)
+    except RefusedError:
+        return
+    if not receipts.entries and not (state / engine.BACKUPS).exists():
+        _remove_tool_state(state, receipts, keep_backups=False)
 
 
 def uninstall(
@@ -111,18 +157,21 @@ def uninstall(
     current = settings_mod.load()
     scan = targets.scan_candidates(environ)
     if dry_run or not state.exists():
+        if not dry_run:
+            fsio.sweep_temp_dirs(state)  # A killed uninstall's half-removed state folder.
         receipts = Receipts.load(state)
         plan = engine.plan_uninstall(receipts, state, scan)
         if dry_run or not plan.changed:
             return Outcome(current, plan, False)
     check_home_owner()
-    with _state_session(state) as fresh:
+    with _state_session(state):
         receipts = Receipts.load(state)
-        receipts.tool_dirs = list(dict.fromkeys(receipts.tool_dirs + fresh.tool_dirs))
         plan = engine.plan_uninstall(receipts, state, scan)
         if confirm is not None and plan.changed and not confirm(plan):
             return Outcome(current, plan, False, ["Nothing was changed."])
         engine.apply(plan, receipts, state)
+        if current.api_key_store == "keyring":
+            secrets.forget()
         notes = []
         if keep_backups and (state / engine.BACKUPS).exists():
             notes.append(f"Backups kept in {paths.display(state / engine.BACKUPS)}.")
@@ -131,12 +180,29 @@ def uninstall(
 
 
 def _remove_tool_state(state: Path, receipts: Receipts, keep_backups: bool) -> None:
-    for name in (RECEIPTS_NAME, lock.NAME):
-        with contextlib.suppress(FileNotFoundError):
-            (state / name).unlink()
+    """Take the state folder away (called under the lock, once nothing is managed).
+
+    The receipts file goes last, with the folder and the empty folders made for it, in one
+    step (fsio.remove_tree): a run killed before that still knows which folders to remove.
+    """
     if not keep_backups:
         shutil.rmtree(state / engine.BACKUPS, ignore_errors=True)
-    fsio.remove_empty_dirs([Path(d) for d in receipts.tool_dirs] + [state])
+    with contextlib.suppress(FileNotFoundError):
+        (state / lock.NAME).unlink()  # Safe while held: waiting runs notice (lock.Stale).
+    dirs = [Path(d) for d in receipts.tool_dirs]
+    if (state / engine.BACKUPS).exists():
+        # Backups kept: an empty receipt still names the folders the tool made, so the
+        # uninstall after a later init removes them as well.
+        Receipts(tool_dirs=receipts.tool_dirs).save(state)
+    elif state.is_dir() and {p.name for p in state.iterdir()} <= {RECEIPTS_NAME}:
+        top = state
+        while top.parent in dirs and [p.name for p in top.parent.iterdir()] == [top.name]:
+            top = top.parent
+        fsio.remove_tree(top)
+    else:
+        with contextlib.suppress(FileNotFoundError):
+            (state / RECEIPTS_NAME).unlink()
+    fsio.remove_empty_dirs([*dirs, state])
 
 
 @dataclass
@@ -159,7 +225,7 @@ def file_states(settings: Settings, environ: Mapping[str, str] | None = None) ->
     """For each managed file: still what we wrote, changed by someone, gone, or out of date."""
     state = paths.state_dir()
     receipts = Receipts.load(state)
-    plan = engine.plan(targets.build(settings, environ), receipts, state)
+    plan = engine.plan(targets.build(settings, environ, _secret(settings, None)), receipts, state)
     pending = {str(f.path) for f in plan.changed}
     out: list[FileState] = []
     for item in plan.files:

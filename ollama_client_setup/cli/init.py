@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import replace
 from typing import Any
 
@@ -75,9 +76,18 @@ def _validated(kind: str, value: Any) -> Any:
     help="profile: `codex --profile ollama-server` (default); default: make the "
     "server Codex's default provider in config.toml.",
 )
-@click.option("--completion/--no-completion", default=None,
-              help="Tab completion for ollama-client-setup in bash, zsh and fish. "
-              "[default: on]")
+@click.option(
+    "--completion/--no-completion",
+    default=None,
+    help="Tab completion for ollama-client-setup in bash, zsh and fish. [default: on]",
+)
+@click.option(
+    "--api-key-stdin",
+    is_flag=True,
+    help="Read an API key (for a proxy that authenticates in front of Ollama) from "
+    "standard input; it is kept in the keyring, never on the command line.",
+)
+@click.option("--no-api-key", is_flag=True, help="Forget the API key.")
 @click.option("--no-probe", is_flag=True, help="Do not contact the server before writing.")
 @click.option("--no-smoke", is_flag=True, help="Skip the smoke test after applying.")
 @click.option(
@@ -109,6 +119,8 @@ def command(
     claude_code_mode: str | None,
     codex_mode: str | None,
     completion: bool | None,
+    api_key_stdin: bool,
+    no_api_key: bool,
     no_probe: bool,
     no_smoke: bool,
     context: int | None,
@@ -123,6 +135,7 @@ def command(
     settings and the defaults. Running it again changes nothing unless the settings changed.
     Undo everything with `ollama-client-setup uninstall`.
     """
+    key, store = _api_key(api_key_stdin, no_api_key)
     given = Choices(
         host=_validated("host", host) if host is not None else None,
         port=_validated("port", port) if port is not None else None,
@@ -135,6 +148,7 @@ def command(
         codex_mode=codex_mode,
         context=context,
         completion=completion,
+        api_key_store=store,
     )
     current = settings_mod.load()
     interactive = app.interactive() and not (yes or as_json or dry_run)
@@ -162,8 +176,10 @@ def command(
     outcome = workflow.reconcile(
         lambda s: given.apply(s, os.environ),
         dry_run=dry_run,
+        secret=key,
         confirm=confirm(app, "Apply these changes?") if interactive else None,
     )
+    _keep_key(app, outcome.applied, key, store)
     load = shell_target.load_command(shell_target.login_shell(os.environ))
     if app.json:
         app.emit(
@@ -203,6 +219,40 @@ def command(
 
         app.echo("")
         show_report(app, run_with_progress(app, settings))
+
+
+def _api_key(from_stdin: bool, forget: bool) -> tuple[str | None, str | None]:
+    """(the new key, where it will be kept: "keyring", "file", "" to forget, None to keep)."""
+    from .. import secrets
+
+    if from_stdin and forget:
+        raise click.UsageError("--api-key-stdin and --no-api-key contradict each other")
+    if forget:
+        return None, ""
+    if not from_stdin:
+        return None, None
+    raw = click.prompt("API key", hide_input=True) if sys.stdin.isatty() else sys.stdin.readline()
+    try:
+        key = secrets.check_key(raw)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--api-key-stdin") from None
+    return key, "keyring" if secrets.keyring_usable() else "file"
+
+
+def _keep_key(app: Application, applied: bool, key: str | None, store: str | None) -> None:
+    from .. import secrets
+
+    if not applied:
+        return
+    if store == "":
+        secrets.forget()
+    elif key and store == "keyring":
+        secrets.store(key)
+    elif key and store == "file":
+        app.warn(
+            f"no keyring is available here: the API key is kept only in "
+            f"{paths.display(secrets.key_file())} (readable by you alone)"
+        )
 
 
 def _report_probe(app: Application, found: Probe, settings: Settings) -> None:
@@ -245,14 +295,15 @@ def _clamp_context(app: Application, found: Probe, settings: Settings, given: Ch
     but a client asking for more makes the server reload the model)."""
     if not (given.context and found.reachable and settings.model):
         return given
+    from ..connect import connect
     from ..models import details_for, resolve_name
-    from ..server import OllamaClient, ServerError
+    from ..server import ServerError
 
     name = resolve_name(settings.model, found.models)
     if name is None:
         return given
     try:
-        with OllamaClient(endpoints.server_root(settings), timeout=5.0) as client:
+        with connect(settings, timeout=5.0) as client:
             most = details_for(client, [name])[name].max_context
     except ServerError:
         return given

@@ -33,6 +33,8 @@ class Choices:
     context: int | None = None
     #: --completion / --no-completion (None keeps the current setting).
     completion: bool | None = None
+    #: Where the API key is kept: "keyring", "file", "" (forget it), None (unchanged).
+    api_key_store: str | None = None
     #: Interactive answers replace the client list instead of adding to it.
     replace_clients: bool = False
 
@@ -49,6 +51,9 @@ class Choices:
             shells=tuple(s for s in chosen if s not in self.no_shells),
             clients=tuple(c for c in managed if c not in self.no_clients),
             completion=current.completion if self.completion is None else self.completion,
+            api_key_store=current.api_key_store
+            if self.api_key_store is None
+            else (self.api_key_store or None),
         )
         if self.claude_code_mode:
             new = new.with_options("claude-code", mode=self.claude_code_mode)
@@ -218,11 +223,12 @@ def _pick_model(
 
 
 def _catalog(settings: Settings) -> list[Any]:
+    from ..connect import connect
     from ..models import catalog
-    from ..server import OllamaClient, ServerError
+    from ..server import ServerError
 
     try:
-        with OllamaClient(endpoints.server_root(settings), timeout=5.0) as client:
+        with connect(settings, timeout=5.0) as client:
             return catalog(client)
     except ServerError:
         return []

@@ -34,9 +34,9 @@ def uses(settings: Settings) -> dict[str, list[str]]:
 
 
 def _server(settings: Settings, timeout: float = 5.0) -> Any:
-    from ..server import OllamaClient
+    from ..connect import connect
 
-    return OllamaClient(endpoints.server_root(settings), timeout=timeout)
+    return connect(settings, timeout=timeout)
 
 
 def _unreachable(settings: Settings, exc: Exception, extra_hint: str = "") -> UnreachableError:

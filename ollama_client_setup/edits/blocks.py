@@ -73,7 +73,7 @@ def upsert(text: str, body: list[str]) -> tuple[str, dict[str, bool] | None]:
     added_newline = bool(text) and not text.endswith("\n")
     if added_newline:
         text += "\n"
-    added_blank = bool(text.strip()) and not text.endswith("\n\n")
+    added_blank = bool(text.strip()) and not text.endswith(("\n\n", "\n\r\n"))
     if added_blank:
         text += "\n"
     return text + block, {"added_newline": added_newline, "added_blank": added_blank}

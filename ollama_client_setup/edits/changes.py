@@ -35,8 +35,13 @@ class Change(ABC):
     #: Set to a reason when a UTF-8 BOM makes the file unusable for its reader (Claude Code
     #: ignores a settings.json that starts with one); the engine then refuses the file.
     bom_reason: ClassVar[str | None] = None
+    #: The content is a secret: diffs and messages never show it.
+    secret: ClassVar[bool] = False
     #: Whether uninstall may delete the file when reverting leaves only white space.
     drop_if_empty: ClassVar[bool] = True
+    #: Whether the tool's lines follow a file that uses CRLF throughout. False keeps the
+    #: file's own lines as they are but writes the tool's with LF only.
+    crlf: bool = True
 
     def __init__(
         self,
@@ -87,6 +92,13 @@ class OwnedFile(Change):
         return None
 
 
+class SecretFile(OwnedFile):
+    """A tool-owned file holding a secret (mode 0600; never shown in a diff)."""
+
+    kind = "secret"
+    secret = True
+
+
 class ManagedBlock(Change):
     """A marked block in a user's start-up file; everything outside it is left alone."""
 
@@ -95,6 +107,9 @@ class ManagedBlock(Change):
     def __init__(self, path: Path, owner: str, body: list[str], **kwargs: Any) -> None:
         super().__init__(path, owner, **kwargs)
         self.body = body
+        # A POSIX shell reads a CR as part of the line: `fi\r` is a syntax error that would
+        # break the user's whole start-up file. Only PowerShell profiles may get CRLF.
+        self.crlf = path.suffix.lower() == ".ps1"
 
     def render(self, current: str | None) -> Rendered:
         text, memo = blocks.upsert(current or "", self.body)

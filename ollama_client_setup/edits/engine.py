@@ -14,7 +14,7 @@ from pathlib import Path
 from .. import paths
 from ..errors import ContentError, PlanRefused, Problem, RefusedError
 from . import fsio, text
-from .changes import Change, Memo, revert_for
+from .changes import KINDS, Change, Memo, revert_for
 from .receipts import Entry, Receipts
 
 BACKUPS = "backups"
@@ -56,6 +56,8 @@ class FilePlan:
             return shown.decode("utf-8", "backslashreplace").splitlines(keepends=True)
 
         name = paths.display(self.path)
+        if self.kind in KINDS and KINDS[self.kind].secret:
+            return f"--- a/{name}\n+++ b/{name}\n(a secret: its contents are not shown)\n"
         out = difflib.unified_diff(
             lines(self.before),
             lines(self.after),
@@ -117,7 +119,7 @@ def _plan_change(change: Change, receipts: Receipts) -> FilePlan | Problem:
         return _problem(
             change.path, change.owner, "it cannot be read (permission denied)", change.skip_flag
         )
-    decoded = text.decode(before) if before is not None else text.new_file()
+    decoded = text.decode(before, change.crlf) if before is not None else text.new_file()
     if change.strict and decoded.has_undecodable:
         line, col = decoded.first_undecodable() or (None, None)
         return _problem(
@@ -183,6 +185,8 @@ def _plan_revert(entry: Entry, backup_dir: Path) -> FilePlan | Problem:
             plan.after = None
         else:
             original = fsio.read(backup_dir / entry.backup) if entry.backup else None
+            if original is None and entry.original_sha == fsio.sha(b""):
+                original = b""  # Receipts from before empty files were backed up.
             if original is None or fsio.sha(original) != entry.original_sha:
                 return _problem(
                     path,
@@ -267,7 +271,12 @@ def _record(plan: FilePlan, receipts: Receipts, backup_dir: Path) -> None:
     key = str(plan.path)
     entry = receipts.entries.get(key)
     if entry is None:
-        backup = fsio.store_backup(backup_dir, plan.path, plan.before) if plan.before else None
+        # An empty file is backed up too: uninstall must give back exactly that empty file.
+        backup = (
+            fsio.store_backup(backup_dir, plan.path, plan.before)
+            if plan.before is not None
+            else None
+        )
         entry = Entry(
             key,
             plan.owner,
@@ -296,7 +305,6 @@ def _record(plan: FilePlan, receipts: Receipts, backup_dir: Path) -> None:
 
 
 def _write(plan: FilePlan) -> None:
-    fsio.sweep_temp_files(plan.real)
     if plan.after is None:
         fsio.remove(plan.real)
     else:
@@ -306,6 +314,10 @@ def _write(plan: FilePlan) -> None:
 
 def apply(the_plan: Plan, receipts: Receipts, state_dir: Path) -> None:
     """Apply under the caller's lock. All files are re-checked before the first write."""
+    for item in the_plan.files:
+        # A run killed mid-write leaves its temp file; clear it even when this file is
+        # already right (only files that exist are removed: no change otherwise).
+        fsio.sweep_temp_files(item.real)
     todo = the_plan.changed
     if not todo and not any(item.revert for item in the_plan.files):
         return  # Nothing to do: not even the receipts are rewritten.

@@ -6,8 +6,10 @@ import contextlib
 import errno
 import hashlib
 import os
+import shutil
 import stat
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 TEMP_TAG = ".ocs-tmp-"
@@ -107,7 +109,7 @@ def atomic_write(real: Path, data: bytes, mode: int | None = None) -> None:
     exists = real.exists()
     final_mode = stat.S_IMODE(real.stat().st_mode) if exists else (mode or 0o644)
     owner = _owner_for(real, exists)
-    tmp = real.parent / f".{real.name}{TEMP_TAG}{os.getpid()}-{time.monotonic_ns()}"
+    tmp = temp_name(real)
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
         view = memoryview(data)
@@ -141,13 +143,96 @@ def _unlink_quietly(path: Path) -> None:
         path.unlink()
 
 
+def temp_name(path: Path) -> Path:
+    """A unique name beside `path` that sweeps recognise as the tool's own leftover."""
+    return path.parent / f".{path.name}{TEMP_TAG}{os.getpid()}-{time.monotonic_ns()}"
+
+
 def sweep_temp_files(real: Path) -> None:
     """Remove temp files an interrupted earlier run left beside this file."""
     try:
         for leftover in real.parent.glob(f".{real.name}{TEMP_TAG}*"):
+            if leftover.is_dir() and not leftover.is_symlink():
+                continue  # Only sweep_temp_dirs removes folders.
             _unlink_quietly(leftover)
     except OSError:
         pass
+
+
+def sweep_temp_dirs(folder: Path, stop: Path | None = None) -> None:
+    """Remove the temp folders create_tree or remove_tree left beside `folder` or any of its
+    parents (up to `stop`) when a run was killed half-way."""
+    for current in [folder, *folder.parents]:
+        if current == stop or current.parent == current:
+            break
+        try:
+            found = list(current.parent.glob(f".{current.name}{TEMP_TAG}*"))
+        except OSError:
+            continue
+        for leftover in found:
+            if leftover.is_dir() and not leftover.is_symlink():
+                shutil.rmtree(leftover, ignore_errors=True)
+
+
+def create_tree(folder: Path, files: Callable[[list[Path]], dict[str, bytes]]) -> list[Path] | None:
+    """Create `folder` and its missing parents, with files in it, as one step; `files` gets
+    the folders that will be made (outermost first) and returns name -> content.
+
+    The folders are built under a temp name beside the outermost missing one, filled, synced
+    and renamed into place, so a run killed at any moment leaves either nothing (but a temp
+    folder sweep_temp_dirs removes) or everything: never a folder without the files that say
+    who created it. Returns the folders created, outermost first, or None when another run
+    created some of them meanwhile (look again).
+    """
+    missing = missing_dirs(folder / "_")
+    if not missing:
+        return None
+    top = missing[0]
+    tmp = temp_name(top)
+    try:
+        inner = tmp
+        inner.mkdir(mode=0o755)
+        for part in folder.relative_to(top).parts:
+            inner = inner / part
+            inner.mkdir(mode=0o755)
+        for name, data in files(missing).items():
+            fd = os.open(inner / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            try:
+                view = memoryview(data)
+                while view:
+                    view = view[os.write(fd, view) :]
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        for path in [inner, *inner.parents]:
+            fsync_dir(path)
+            if path == tmp:
+                break
+        try:
+            # Never replace what another run (or the user) created meanwhile.
+            if top.exists() or top.is_symlink():
+                raise FileExistsError(top)
+            os.rename(tmp, top)
+        except OSError:
+            shutil.rmtree(tmp, ignore_errors=True)
+            return None
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    fsync_dir(top.parent)
+    return missing
+
+
+def remove_tree(top: Path) -> None:
+    """Remove a folder of the tool's own in one step: renamed to a temp name first, so a run
+    killed half-way leaves a temp folder the next run sweeps, never half a folder."""
+    tmp = temp_name(top)
+    try:
+        os.rename(top, tmp)
+    except FileNotFoundError:
+        return
+    fsync_dir(top.parent)
+    shutil.rmtree(tmp, ignore_errors=True)
 
 
 def remove_empty_dirs(dirs: list[Path]) -> None:
@@ -162,7 +247,9 @@ def remove_empty_dirs(dirs: list[Path]) -> None:
 
 def store_backup(backup_dir: Path, path: Path, data: bytes) -> str:
     """A timestamped copy that is never overwritten; returns its name inside backup_dir."""
-    backup_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    # No parents: the state folder exists under the lock; recreating it here would leave
+    # folders no receipt records.
+    backup_dir.mkdir(mode=0o700, exist_ok=True)
     stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
     base = f"{stamp}-{path.name.lstrip('.') or 'file'}"
     for n in range(1000):

@@ -67,11 +67,13 @@ class Receipts:
                 ),
             ) from None
 
-    def save(self, state_dir: Path) -> None:
+    def dumps(self) -> bytes:
         data = {
             "version": VERSION,
             "entries": {key: asdict(entry) for key, entry in sorted(self.entries.items())},
             "tool_dirs": self.tool_dirs,
         }
-        text = json.dumps(data, indent=2, sort_keys=False) + "\n"
-        fsio.atomic_write(state_dir / NAME, text.encode(), 0o600)
+        return (json.dumps(data, indent=2, sort_keys=False) + "\n").encode()
+
+    def save(self, state_dir: Path) -> None:
+        fsio.atomic_write(state_dir / NAME, self.dumps(), 0o600)

@@ -40,14 +40,14 @@ class Decoded:
         return _BOM + data if self.bom else data
 
 
-def decode(data: bytes) -> Decoded:
+def decode(data: bytes, crlf: bool = True) -> Decoded:
+    """`crlf=False`: a CRLF file's text keeps its CRs (so new lines are written LF only)."""
     bom = data.startswith(_BOM)
     if bom:
         data = data[len(_BOM) :]
     text = data.decode("utf-8", errors="surrogateescape")
     lf = text.count("\n")
-    crlf = text.count("\r\n")
-    if lf and crlf == lf:
+    if crlf and lf and text.count("\r\n") == lf:
         return Decoded(text.replace("\r\n", "\n"), "\r\n", bom)
     return Decoded(text, "\n", bom)
 

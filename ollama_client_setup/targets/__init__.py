@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 
-from .. import endpoints, paths
-from ..edits.changes import Change
+from .. import endpoints, paths, secrets
+from ..edits.changes import Change, SecretFile
 from ..settings import Settings
 from . import clients, shells
 from .own import SettingsFile
@@ -22,13 +22,19 @@ def shell_env(settings: Settings, environ: Mapping[str, str] | None = None) -> s
         ctx = clients.context(settings, name, environ)
         variables.update(client.shell_variables(ctx))
         launchers += client.launchers(ctx)
-    return shells.ShellEnv(variables, tuple(launchers))
+    secret = secrets.key_file() if settings.api_key_store else None
+    return shells.ShellEnv(variables, tuple(launchers), secret)
 
 
-def build(settings: Settings, environ: Mapping[str, str] | None = None) -> list[Change]:
-    """Every change the settings call for; the settings file itself comes first."""
+def build(
+    settings: Settings, environ: Mapping[str, str] | None = None, secret: str | None = None
+) -> list[Change]:
+    """Every change the settings call for; the settings file itself comes first. `secret`
+    is the API key when the settings say there is one (read by the caller, not here)."""
     environ = os.environ if environ is None else environ
     out: list[Change] = [SettingsFile(paths.settings_file(), settings)]
+    if settings.api_key_store and secret:
+        out.append(SecretFile(secrets.key_file(), "secret", secret + "\n", mode=0o600))
     out += shells.changes(
         settings.shells, shell_env(settings, environ), environ, completion=settings.completion
     )

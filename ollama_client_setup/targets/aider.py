@@ -48,10 +48,11 @@ class AiderConf(Change):
         root = st.parse_yaml(text)
         memo = None if self._ours(root) else _memo(text, root)
         before = _data(text)
-        if self.model:
-            text = self._set_model(text)
-        text = self._set_base(text)
-        after = _data(text)
+        with st.own_edits(paths.display(self.path)):
+            if self.model:
+                text = self._set_model(text)
+            text = self._set_base(text)
+            after = _data(text)
         if (
             _others(after) != _others(before)
             or (self.model and after.get("model") != self.model)
@@ -137,7 +138,8 @@ class AiderConf(Change):
             else:
                 start, end = st.y_segment(text, key, value)
                 text = st.splice(text, start, end, memo["model"])
-        return st.restore_final_newline(_revert_base(text, memo), memo)
+        with st.own_edits("~/.aider.conf.yml"):
+            return st.restore_final_newline(_revert_base(text, memo), memo)
 
 
 def _revert_base(text: str, memo: Memo) -> str:

@@ -87,17 +87,18 @@ class SettingsEnv(Change):
         memo = None if self._ours(env) else _memo(text, env, (current or "") if blank else None)
         before = root.python()
         unit = st.json_unit(text, root)
-        if env is None:
-            text = st.json_set(text, root, "env", self.values, unit)
-        else:
-            for name, value in self.values.items():
-                root = _root(text)
-                member = root.get("env")
-                assert member is not None
-                have = member.node.get(name)
-                if have is None or have.node.value != value:
-                    text = st.json_set(text, member.node, name, value, unit)
-        after = _root(text).python()
+        with st.own_edits(paths.display(self.path)):
+            if env is None:
+                text = st.json_set(text, root, "env", self.values, unit)
+            else:
+                for name, value in self.values.items():
+                    root = _root(text)
+                    member = root.get("env")
+                    assert member is not None
+                    have = member.node.get(name)
+                    if have is None or have.node.value != value:
+                        text = st.json_set(text, member.node, name, value, unit)
+            after = _root(text).python()
         got = after.get("env", {})
         if _others(after) != _others(before) or any(
             got.get(k) != v for k, v in self.values.items()
@@ -125,6 +126,12 @@ class SettingsEnv(Change):
     def revert(cls, current: str, memo: Memo | None) -> str | None:
         if memo is None:
             return current  # The values were there before the tool came: leave them.
+        _env(current, _root(current))  # The user's file: its errors are the user's to fix.
+        with st.own_edits("Claude Code's settings.json"):
+            return cls._revert(current, memo)
+
+    @classmethod
+    def _revert(cls, current: str, memo: Memo) -> str | None:
         text = current
         root = _root(text)
         env = _env(text, root)

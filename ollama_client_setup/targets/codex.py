@@ -84,11 +84,17 @@ class CodexDefault(Change):
     def render(self, current: str | None) -> Rendered:
         text = current or ""
         before = st.parse_toml(text)
+        providers = before.get("model_providers")
+        if providers is not None and not isinstance(providers, dict):
+            stmt = st.TomlDoc(text).key((), "model_providers")
+            where = st.line_col(text, stmt.start) if stmt else ()
+            raise ContentError("its model_providers must be a table of providers", *where)
         memo = None if _own(before) else _memo(text)
-        for key, value in self.top.items():
-            text = _set_key(text, (), key, value)
-        text = self._set_table(text)
-        after = st.parse_toml(text)
+        with st.own_edits(paths.display(self.path)):
+            for key, value in self.top.items():
+                text = _set_key(text, (), key, value)
+            text = self._set_table(text)
+            after = st.parse_toml(text)
         table = after.get("model_providers", {}).get(PROVIDER, {})
         if (
             _others(after) != _others(before)
@@ -119,6 +125,13 @@ class CodexDefault(Change):
     def revert(cls, current: str, memo: Memo | None) -> str | None:
         if memo is None:
             return current  # The provider was there before the tool came: leave it.
+        # The user's file: its errors are the user's to fix (and positions need valid TOML).
+        st.parse_toml(current)
+        with st.own_edits("Codex's config.toml"):
+            return cls._revert(current, memo)
+
+    @classmethod
+    def _revert(cls, current: str, memo: Memo) -> str | None:
         text = current
         stmts = st.TomlDoc(text).table(TABLE)
         if stmts:

@@ -88,14 +88,15 @@ class ContinueYaml(Change):
         root = st.parse_yaml(text)
         memo = None if _own_yaml(root) else _yaml_memo(text, root)
         before = _yaml_data(text)
-        if root is None:
-            lines = [f"{key}: {st.y_scalar(value)}" for key, value in SCAFFOLD.items()]
-            text = st.y_append_entry(text, root, lines)
-            before = dict(SCAFFOLD)
-        for entry in self.entries:
-            text = self._put(text, entry)
-        text = _drop_own_yaml(text, keep={e["name"] for e in self.entries})
-        after = _yaml_data(text)
+        with st.own_edits(paths.display(self.path)):
+            if root is None:
+                lines = [f"{key}: {st.y_scalar(value)}" for key, value in SCAFFOLD.items()]
+                text = st.y_append_entry(text, root, lines)
+                before = dict(SCAFFOLD)
+            for entry in self.entries:
+                text = self._put(text, entry)
+            text = _drop_own_yaml(text, keep={e["name"] for e in self.entries})
+            after = _yaml_data(text)
         got = [
             e for e in after.get("models") or [] if isinstance(e, dict) and is_own(e.get("name"))
         ]
@@ -143,17 +144,24 @@ class ContinueYaml(Change):
             if data[index] == entry:
                 return text
             start, end = st.y_item_lines(text, value.value[index])
-            dash = len(text[start : value.value[index].start_mark.index]) - 2
+            dash = text.index("-", start) - start
             lines = st.y_block([entry], dash, unit, offset)
             return st.splice(text, start, end, "".join(line + "\n" for line in lines))
         last = value.value[-1]
         start, end = st.y_item_lines(text, last)
-        dash = len(text[start : last.start_mark.index]) - 2
+        # The dash's own column (the items may put more than one space after it).
+        dash = text.index("-", start) - start
         lines = st.y_block([entry], dash, unit, offset)
         return st.insert_lines(text, end, "".join(line + "\n" for line in lines))
 
     @classmethod
     def revert(cls, current: str, memo: Memo | None) -> str | None:
+        st.parse_yaml(current)  # The user's file: its errors are the user's to fix.
+        with st.own_edits("Continue's config.yaml"):
+            return cls._revert(current, memo)
+
+    @classmethod
+    def _revert(cls, current: str, memo: Memo | None) -> str | None:
         # Entries named as the tool's are its own whatever the memo says.
         text = _drop_own_yaml(current, keep=set())
         if memo is None:
@@ -291,16 +299,17 @@ class ContinueJson(Change):
         )
         memo = None if own else _json_memo(text, root)
         unit = st.json_unit(text, root)
-        text = _drop_own_json(text, keep_first=self.chat is not None)
-        if self.chat is not None:
-            text = self._put_chat(text, unit)
-        if self.tab is not None:
-            root = _json_root(text)
-            if root.python().get("tabAutocompleteModel") != self.tab:
-                text = st.json_set(text, root, "tabAutocompleteModel", self.tab, unit)
-        elif _own_title(_json_root(text).python().get("tabAutocompleteModel")):
-            text = st.json_delete(text, _json_root(text), "tabAutocompleteModel")
-        after = _json_root(text).python()
+        with st.own_edits(paths.display(self.path)):
+            text = _drop_own_json(text, keep_first=self.chat is not None)
+            if self.chat is not None:
+                text = self._put_chat(text, unit)
+            if self.tab is not None:
+                root = _json_root(text)
+                if root.python().get("tabAutocompleteModel") != self.tab:
+                    text = st.json_set(text, root, "tabAutocompleteModel", self.tab, unit)
+            elif _own_title(_json_root(text).python().get("tabAutocompleteModel")):
+                text = st.json_delete(text, _json_root(text), "tabAutocompleteModel")
+            after = _json_root(text).python()
         owned = self.tab is not None
         ok = _json_others(after, owned) == _json_others(data, owned)
         ok = ok and [m for m in _list(after.get("models")) if _own_title(m)] == (
@@ -328,6 +337,12 @@ class ContinueJson(Change):
 
     @classmethod
     def revert(cls, current: str, memo: Memo | None) -> str | None:
+        _json_root(current)  # The user's file: its errors are the user's to fix.
+        with st.own_edits("Continue's config.json"):
+            return cls._revert(current, memo)
+
+    @classmethod
+    def _revert(cls, current: str, memo: Memo | None) -> str | None:
         text = _drop_own_json(current, keep_first=False)
         root = _json_root(text)
         unit = st.json_unit(text, root)

@@ -40,6 +40,9 @@ class Launcher:
 class ShellEnv:
     variables: dict[str, str]
     launchers: tuple[Launcher, ...] = field(default_factory=tuple)
+    #: A 0600 file whose one line is the API key, read into OPENAI_API_KEY with the shell's
+    #: own `read` (no program runs at shell start).
+    secret_file: Path | None = None
 
 
 # --- quoting per dialect ---------------------------------------------------------------
@@ -86,6 +89,11 @@ def ps_path(path: Path) -> str:
 def render_sh(env: ShellEnv) -> str:
     lines = [f"# {line}" for line in HEADER]
     lines += [f"export {name}={sh_quote(value)}" for name, value in env.variables.items()]
+    if env.secret_file:
+        p = sh_path(env.secret_file)
+        lines.append(
+            f"if [ -r {p} ]; then IFS= read -r OPENAI_API_KEY < {p}; export OPENAI_API_KEY; fi"
+        )
     for launcher in env.launchers:
         assigns = " ".join(f"{k}={sh_quote(v)}" for k, v in launcher.variables.items())
         definition = f'{launcher.name}() {{ {assigns} command {launcher.program} "$@"; }}'
@@ -104,6 +112,9 @@ def render_sh(env: ShellEnv) -> str:
 def render_fish(env: ShellEnv) -> str:
     lines = [f"# {line}" for line in HEADER]
     lines += [f"set -gx {name} {fish_quote(value)}" for name, value in env.variables.items()]
+    if env.secret_file:
+        p = fish_quote(str(env.secret_file))
+        lines.append(f"test -r {p}; and read -gx OPENAI_API_KEY < {p}")
     for launcher in env.launchers:
         assigns = " ".join(f"{k}={fish_quote(v)}" for k, v in launcher.variables.items())
         lines.append(f"function {launcher.name} --wraps {launcher.program}")
@@ -115,6 +126,12 @@ def render_fish(env: ShellEnv) -> str:
 def render_ps1(env: ShellEnv) -> str:
     lines = [f"# {line}" for line in HEADER]
     lines += [f"$env:{name} = {ps_quote(value)}" for name, value in env.variables.items()]
+    if env.secret_file:
+        p = ps_path(env.secret_file)
+        lines.append(
+            f"if (Test-Path -LiteralPath {p}) {{ $env:OPENAI_API_KEY = "
+            f"(Get-Content -Raw -LiteralPath {p}).Trim() }}"
+        )
     for launcher in env.launchers:
         lines.append(f"function {launcher.name} {{")
         saved = ", ".join(ps_quote(k) for k in launcher.variables)

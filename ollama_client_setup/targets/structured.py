@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -68,6 +69,26 @@ def restore_final_newline(text: str, memo: dict[str, Any]) -> str:
     if memo.get("eol") is False and text.endswith("\n"):
         return text[:-1]
     return text
+
+
+class SyntaxProblem(ContentError):
+    """A text does not parse (or repeats a key). In a user's file that is the user's to fix,
+    at the line and column given; in a text the tool produced it is the tool's failure."""
+
+
+@contextmanager
+def own_edits(what: str) -> Iterator[None]:
+    """Around the edits of a file already parsed once: a parse failure from here on is in
+    text the tool produced, so its line and column would point at nothing in the user's
+    file. Say so instead, and refuse (nothing is written)."""
+    try:
+        yield
+    except SyntaxProblem as exc:
+        raise ContentError(
+            f"ollama-client-setup could not edit {what} without breaking its syntax "
+            f"({exc.reason}); this is a bug in ollama-client-setup, please report it. Add the "
+            "values by hand, or leave this client out"
+        ) from None
 
 
 def changed_meaning(what: str) -> ContentError:
@@ -199,7 +220,7 @@ class _JsonParser:
     def fail(self, reason: str, index: int) -> ContentError:
         if index >= len(self.text):
             reason = "the file ends too early (" + reason + ")"
-        return ContentError(reason, *line_col(self.text, index))
+        return SyntaxProblem(reason, *line_col(self.text, index))
 
     def gap(self, i: int) -> int:
         text = self.text
@@ -391,9 +412,9 @@ def parse_yaml(text: str) -> Any:
         if "'\\t'" in problem:
             problem = "a tab where YAML allows only spaces"
         line, col = (mark.line + 1, mark.column + 1) if mark else (None, None)
-        raise ContentError(f"it is not valid YAML ({problem})", line, col) from None
+        raise SyntaxProblem(f"it is not valid YAML ({problem})", line, col) from None
     except YAMLError as exc:
-        raise ContentError(f"it is not valid YAML ({exc})") from None
+        raise SyntaxProblem(f"it is not valid YAML ({exc})") from None
     if root is None:
         return None
     _check_duplicates(root)
@@ -415,7 +436,7 @@ def _check_duplicates(node: Any) -> None:
         for key, value in node.value:
             if key.id == "scalar":
                 if key.value in seen:
-                    raise ContentError(
+                    raise SyntaxProblem(
                         f"the key {key.value!r} appears twice",
                         key.start_mark.line + 1,
                         key.start_mark.column + 1,
@@ -630,9 +651,30 @@ def parse_toml(text: str) -> dict[str, Any]:
         cut = message.rfind(" at line ")
         reason = message[:cut] if cut > 0 else message
         # tomlkit counts lines from 1 and columns from 0.
-        raise ContentError(f"it is not valid TOML ({reason})", exc.line, exc.col + 1) from None
-    except TOMLKitError as exc:
-        raise ContentError(f"it is not valid TOML ({exc})") from None
+        raise SyntaxProblem(f"it is not valid TOML ({reason})", exc.line, exc.col + 1) from None
+    except TOMLKitError as exc:  # a repeated key in a table carries no position
+        raise SyntaxProblem(f"it is not valid TOML ({exc})", *_toml_repeat(text)) from None
+
+
+def _toml_repeat(text: str) -> tuple[int, int] | tuple[()]:
+    """Line and column of the first key defined twice in one table (or nothing)."""
+    seen: set[tuple[str, ...]] = set()
+    table: tuple[str, ...] = ()
+    try:
+        statements = toml_statements(text)
+    except (ContentError, IndexError, ValueError):
+        return ()
+    for number, stmt in enumerate(statements):
+        if stmt.kind != "kv":
+            # Each [[array]] header starts a table of its own.
+            table = stmt.path if stmt.kind == "table" else (*stmt.path, f"[{number}]")
+            continue
+        key = (*table, *stmt.path)
+        if key in seen:
+            at = _toml_blank(text, stmt.start)
+            return line_col(text, at)
+        seen.add(key)
+    return ()
 
 
 @dataclass(frozen=True)
