@@ -32,7 +32,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from . import endpoints
+from . import compat, endpoints
 from .connect import connect
 from .doctor.model import Fix, Result, Status, fail, ok, skip, warn
 from .doctor.network import CMD, server_failure
@@ -61,7 +61,6 @@ RELOAD_S = 1.0
 # A cold load this long outlasts the patience of clients with short timeouts.
 SLOW_LOAD_S = 30.0
 
-ANTHROPIC_MIN_VERSION = (0, 14, 0)
 
 PING: list[Message] = [{"role": "user", "content": "Reply with the single word: pong"}]
 COUNT: list[Message] = [
@@ -490,8 +489,8 @@ class _Smoke:
             version: str | None = self.client.version()
         except ServerError:
             version = None
-        numbers = _version_tuple(version)
-        if numbers is not None and numbers >= ANTHROPIC_MIN_VERSION:
+        minimum = compat.ROUTES["/v1/messages"]
+        if compat.at_least(version, minimum):
             return fail(
                 f"the server runs Ollama {version}, which has /v1/messages, but answers 404",
                 Fix(
@@ -501,7 +500,6 @@ class _Smoke:
                 f"category: {exc.category.value}",
                 category=exc.category.value,
             )
-        minimum = ".".join(str(n) for n in ANTHROPIC_MIN_VERSION)
         return fail(
             f"Claude Code needs Ollama >= {minimum} for /v1/messages; "
             f"the server runs {version or 'an unknown version'}",
@@ -683,14 +681,3 @@ def _quote(text: str) -> str:
 
 def _rounded(value: Any) -> Any:
     return round(value, 3) if isinstance(value, float) else value
-
-
-def _version_tuple(version: str | None) -> tuple[int, ...] | None:
-    if not version:
-        return None
-    parts = []
-    for piece in version.split("-")[0].split(".")[:3]:
-        if not piece.isdigit():
-            return None
-        parts.append(int(piece))
-    return tuple(parts)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .. import compat
 from ..models import resolve_name
 from .model import Context, Fix, Result, fail, ok, skip, warn
 from .network import _client, _server_failure
@@ -70,8 +71,8 @@ def anthropic(ctx: Context) -> Result:
         if exc.category is Category.HTTP_STATUS and exc.status == 404:
             version = ctx.data("server.version").get("version", "unknown")
             fix = Fix(
-                f"Claude Code needs Ollama 0.14.0 or newer for /v1/messages (the server "
-                f"runs {version}). Update Ollama on the server."
+                f"Claude Code needs Ollama {compat.ROUTES['/v1/messages']} or newer for "
+                f"/v1/messages (the server runs {version}). Update Ollama on the server."
             )
             return (fail if needed else warn)("the server has no Anthropic /v1/messages route", fix)
         return _server_failure(ctx, exc)
