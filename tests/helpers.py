@@ -100,3 +100,30 @@ def read_vars(
     pairs = [item.split(b"=", 1) for item in done.stdout.split(b"\0") if b"=" in item]
     found = {k.decode(): v.decode("utf-8", "surrogateescape") for k, v in pairs}
     return {name: found.get(name, "") for name in names}
+
+
+def init_at(
+    port: int,
+    *extra: str,
+    model: str = "qwen2.5-coder:7b",
+    host: str = "127.0.0.1",
+    clients: tuple[str, ...] = (),
+    code: int | None = 0,
+) -> Result:
+    """`init --yes` pointed at a (fake) server on this machine, with bash managed."""
+    flags = [arg for name in clients for arg in ("--client", name)]
+    return run(
+        "init",
+        "--yes",
+        "--host",
+        host,
+        "--port",
+        str(port),
+        "--model",
+        model,
+        "--shell",
+        "bash",
+        *flags,
+        *extra,
+        code=code,
+    )

@@ -7,26 +7,13 @@ from typing import Any
 
 from ollama_client_setup.exitcodes import ExitCode
 from tests.fakes.ollama import FakeModel, FakeOllama
-from tests.helpers import run, run_json
+from tests.helpers import init_at, run_json
 
 MODEL = "qwen2.5-coder:7b"
 
 
 def setup(port: int, *extra: str) -> None:
-    run(
-        "init",
-        "--yes",
-        "--no-probe",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--model",
-        MODEL,
-        "--shell",
-        "bash",
-        *extra,
-    )
+    init_at(port, "--no-probe", *extra, model=MODEL)
 
 
 def deep(*only: str, code: int | None = None) -> dict[str, dict[str, Any]]:

@@ -7,26 +7,11 @@ import pytest
 from ollama_client_setup import fit
 from ollama_client_setup.exitcodes import ExitCode
 from tests.fakes.ollama import FakeModel, FakeOllama
-from tests.helpers import run, run_json, snapshot
+from tests.helpers import init_at, run, run_json, snapshot
 
 
 def init(port: int, model: str, *clients: str, code: int = 0, extra: tuple[str, ...] = ()):
-    args = [
-        "init",
-        "--yes",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--model",
-        model,
-        "--shell",
-        "bash",
-        *extra,
-    ]
-    for client in clients:
-        args += ["--client", client]
-    return run(*args, code=code)
+    return init_at(port, *extra, model=model, clients=clients, code=code)
 
 
 def fit_check(*, code: int = ExitCode.CHECKS_FAILED) -> dict:

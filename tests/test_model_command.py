@@ -6,22 +6,11 @@ from pathlib import Path
 
 from ollama_client_setup.exitcodes import ExitCode
 from tests.fakes.ollama import FakeOllama
-from tests.helpers import run, run_json, snapshot
+from tests.helpers import init_at, run, run_json, snapshot
 
 
 def setup(port: int, model: str = "qwen2.5-coder:7b") -> None:
-    run(
-        "init",
-        "--yes",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--model",
-        model,
-        "--shell",
-        "bash",
-    )
+    init_at(port, model=model)
 
 
 def env_text(home: Path) -> str:

@@ -19,25 +19,14 @@ from ollama_client_setup.server import ChatResult, StreamResult, ToolCall
 from ollama_client_setup.settings import Settings
 from tests.fakes import ollama as fake_module
 from tests.fakes.ollama import FakeOllama, default_models
-from tests.helpers import run, run_json
+from tests.helpers import init_at, run, run_json
 
 MODEL = "qwen2.5-coder:7b"
 IDS = ["models", "load", "chat", "stream", "json", "tools", "anthropic"]
 
 
 def setup(port: int, model: str = MODEL) -> None:
-    run(
-        "init",
-        "--yes",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--model",
-        model,
-        "--shell",
-        "bash",
-    )
+    init_at(port, model=model)
 
 
 def smoke_json(*args: str, code: int = ExitCode.OK) -> dict[str, Any]:

@@ -15,8 +15,8 @@ from ..probe import Probe, probe
 from ..settings import CLIENTS, MODES, SHELLS, Settings
 from ..targets import shells as shell_target
 from .app import Application, command_edge, dry_run_option, json_option
-from .init_prompts import Choices, ask
-from .planview import confirm, file_lines
+from .init_prompts import Choices, ask, show_probe
+from .planview import confirm, file_lines, show_dry_run
 
 
 def _validated(kind: str, value: Any) -> Any:
@@ -159,7 +159,12 @@ def command(
         target = given.apply(current, os.environ)
         with app.progress(f"Checking {endpoints.server_root(target)}"):
             found = probe(target, os.environ)
-        _report_probe(app, found, target)
+        show_probe(
+            app,
+            found,
+            target,
+            "The settings are written anyway; `ollama-client-setup doctor` checks again.",
+        )
         _check_model(app, found, target)
         given = _clamp_context(app, found, target, given)
         if found.reachable:
@@ -201,9 +206,7 @@ def command(
         f"Clients: {', '.join(settings.clients) or '(none)'}"
     )
     if dry_run:
-        diff = outcome.plan.diff()
-        app.echo(diff.rstrip("\n") if diff else "Every file is already up to date.")
-        app.echo("Dry run: nothing was changed.")
+        show_dry_run(app, outcome.plan, "Every file is already up to date.")
         return
     for note in outcome.notes:
         app.echo(note)
@@ -253,26 +256,6 @@ def _keep_key(app: Application, applied: bool, key: str | None, store: str | Non
             f"no keyring is available here: the API key is kept only in "
             f"{paths.display(secrets.key_file())} (readable by you alone)"
         )
-
-
-def _report_probe(app: Application, found: Probe, settings: Settings) -> None:
-    root = endpoints.server_root(settings)
-    if found.reachable:
-        count = len(found.models)
-        app.echo(
-            f"{root}: Ollama {found.version or '?'} answers, "
-            f"{count} model{'s' if count != 1 else ''}."
-        )
-        return
-    if found.failure is None:
-        return
-    check_id, summary, fix, command = found.failure
-    app.warn(f"{root} is not reachable now ({check_id}: {summary}).")
-    if fix:
-        app.echo(f"  fix: {fix}")
-    if command:
-        app.echo(f"    $ {command}")
-    app.echo("  The settings are written anyway; `ollama-client-setup doctor` checks again.")
 
 
 def _check_model(app: Application, found: Probe, settings: Settings) -> None:

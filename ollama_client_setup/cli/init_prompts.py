@@ -107,7 +107,9 @@ def ask(
     target = current.with_changes(host=host, port=port)
     with app.progress(f"Checking {endpoints.server_root(target)}"):
         found = probe(target, environ)
-    _show_probe(found, target)
+    show_probe(
+        app, found, target, "You can still write the settings; the server may come up later."
+    )
 
     detected_shells = list(current.shells) or shell_target.detect(environ)
     shells = given.shells or click.prompt(
@@ -151,19 +153,25 @@ def ask(
     return chosen, found
 
 
-def _show_probe(found: Probe, settings: Settings) -> None:
+def show_probe(app: Application, found: Probe, settings: Settings, closing: str) -> None:
+    """Where the path to the server stands, before anything is written."""
     root = endpoints.server_root(settings)
     if found.reachable:
-        click.echo(f"{root}: Ollama {found.version or '?'} answers.")
+        count = len(found.models)
+        app.echo(
+            f"{root}: Ollama {found.version or '?'} answers, "
+            f"{count} model{'s' if count != 1 else ''}."
+        )
         return
-    if found.failure:
-        check_id, summary, fix, command = found.failure
-        click.echo(f"{root} is not reachable now ({check_id}: {summary}).")
-        if fix:
-            click.echo(f"  fix: {fix}")
-        if command:
-            click.echo(f"    $ {command}")
-        click.echo("You can still write the settings; the server may come up later.")
+    if found.failure is None:
+        return
+    check_id, summary, fix, command = found.failure
+    app.warn(f"{root} is not reachable now ({check_id}: {summary}).")
+    if fix:
+        app.echo(f"  fix: {fix}")
+    if command:
+        app.echo(f"    $ {command}")
+    app.echo(f"  {closing}")
 
 
 def _misfits(info: Any, clients: tuple[str, ...]) -> list[str]:

@@ -10,7 +10,7 @@ from .. import endpoints, validate, workflow
 from ..errors import LoadFailed, RefusedError, UnreachableError
 from ..settings import CLIENTS, Settings
 from .app import Application, command_edge, dry_run_option, json_option
-from .planview import file_lines
+from .planview import file_lines, show_dry_run
 
 
 @click.group()
@@ -247,9 +247,7 @@ def use(
         )
         return
     if dry_run:
-        diff = outcome.plan.diff()
-        app.echo(diff.rstrip("\n") if diff else "Every file already uses it.")
-        app.echo("Dry run: nothing was changed.")
+        show_dry_run(app, outcome.plan, "Every file already uses it.")
         return
     if not (no_check or no_warm):
         _warm_and_report(app, outcome.settings, name)

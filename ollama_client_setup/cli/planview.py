@@ -48,3 +48,10 @@ def confirm(app: Application, question: str) -> object:
                 click.echo_via_pager(plan.diff()) if plan.diff() else None
 
     return ask
+
+
+def show_dry_run(app: Application, plan: Plan, nothing: str) -> None:
+    """A dry run's whole output: the diff (or `nothing`), then the promise it kept."""
+    diff = plan.diff()
+    app.echo(diff.rstrip("\n") if diff else nothing)
+    app.echo("Dry run: nothing was changed.")

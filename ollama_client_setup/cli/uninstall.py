@@ -7,7 +7,7 @@ import click
 from .. import workflow
 from ..errors import RefusedError
 from .app import Application, command_edge, dry_run_option, json_option
-from .planview import confirm, file_lines
+from .planview import confirm, file_lines, show_dry_run
 
 
 @click.command()
@@ -43,9 +43,7 @@ def command(app: Application, yes: bool, keep_backups: bool, dry_run: bool, as_j
         )
         return
     if dry_run:
-        diff = outcome.plan.diff()
-        app.echo(diff.rstrip("\n") if diff else "Nothing to undo.")
-        app.echo("Dry run: nothing was changed.")
+        show_dry_run(app, outcome.plan, "Nothing to undo.")
         return
     for note in outcome.notes:
         app.echo(note)
