@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from .settings import Settings
 
+MODEL_LIMIT = "the most the model supports"
 #: Ollama's guidance for coding agents.
 AGENT_CONTEXT = 64 * 1024
 
@@ -85,6 +86,11 @@ class Verdict:
     need: Need
 
     @property
+    def model_too_small(self) -> bool:
+        """The model itself cannot reach the window (no server setting helps)."""
+        return self.small_window and self.window_source == MODEL_LIMIT
+
+    @property
     def fits(self) -> bool:
         return not self.missing and not self.small_window
 
@@ -117,7 +123,7 @@ def judge(
         window, source = offer.loaded_context, "what the server allocated for it now"
     small = bool(need.min_context and window is not None and window < need.min_context)
     if need.min_context and offer.max_context and offer.max_context < need.min_context:
-        window, source, small = offer.max_context, "the most the model supports", True
+        window, source, small = offer.max_context, MODEL_LIMIT, True
     return Verdict(client, role, model, missing, window, source, small, need)
 
 

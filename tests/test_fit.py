@@ -102,7 +102,7 @@ def test_model_use_warns_and_strict_refuses(fake_ollama: FakeOllama, sandbox_hom
     assert snapshot(sandbox_home) == before
     warned = run("model", "use", "starcoder2:3b")
     assert "warning: claude-code: starcoder2:3b lacks tools" in warned.stderr
-    assert "every client now uses starcoder2:3b" in warned.stdout
+    assert "Every client now uses starcoder2:3b" in warned.stdout
 
 
 def test_init_warns_and_strict_stops(fake_ollama: FakeOllama, sandbox_home) -> None:
@@ -122,3 +122,16 @@ def test_context_is_clamped_to_the_models_maximum(fake_ollama: FakeOllama) -> No
     options = run_json("init", "--yes", "--no-probe")["result"]["settings"]["client_options"]
     assert options["aider"]["context"] == 16384
     assert "codex" not in options
+
+
+def test_a_model_that_cannot_reach_the_window_needs_another_model(
+    fake_ollama: FakeOllama,
+) -> None:
+    """qwen2.5-coder:7b supports 32k: no server setting makes it the 64k Claude Code needs."""
+    init(fake_ollama.port, "qwen2.5-coder:7b", "claude-code")
+    check = fit_check(code=ExitCode.OK)
+    assert check["status"] == "warn"
+    assert "32k tokens (the most the model supports)" in check["summary"]
+    assert "No server setting can give qwen2.5-coder:7b more" in check["fix"]["text"]
+    assert check["fix"]["command"] == "ollama-client-setup model use MODEL --client claude-code"
+    assert "OLLAMA_CONTEXT_LENGTH" not in check["fix"]["text"]

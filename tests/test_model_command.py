@@ -24,7 +24,7 @@ def test_use_switches_and_changes_only_model_lines(
     before = env_text(sandbox_home)
     bashrc = (sandbox_home / ".bashrc").read_bytes()
     result = run("model", "use", "llama3.2:3b")
-    assert "every client now uses llama3.2:3b." in result.stdout
+    assert "Every client now uses llama3.2:3b." in result.stdout
     after = env_text(sandbox_home)
     changed = [
         (a, b) for a, b in zip(before.splitlines(), after.splitlines(), strict=True) if a != b

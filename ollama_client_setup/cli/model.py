@@ -97,7 +97,7 @@ def _fits(settings: Settings, info: Any) -> dict[str, dict[str, Any]]:
 
     out = {}
     roles = [(c, "chat") for c in settings.clients]
-    if "continue" in settings.clients:
+    if "continue" in settings.clients and settings.options("continue").autocomplete_model:
         roles.append(("continue", "autocomplete"))
     for client, role in roles:
         verdict = fit.judge(client, role, info.name, offer(info), settings.options(client).context)
@@ -249,12 +249,12 @@ def use(
     if dry_run:
         show_dry_run(app, outcome.plan, "Every file already uses it.")
         return
-    if not (no_check or no_warm):
-        _warm_and_report(app, outcome.settings, name)
     who = f"{client} {role}" if role == "autocomplete" else (client or "every client")
     lines = file_lines(outcome.plan, done=True)
-    app.echo(f"{who} now uses {name}.")
+    app.echo(f"{who[0].upper()}{who[1:]} now uses {name}.")
     app.echo("\n".join(lines) if lines else "Nothing to change: every file already uses it.")
+    if not (no_check or no_warm):
+        _warm_and_report(app, outcome.settings, name)
 
 
 def _warm_and_report(app: Application, settings: Settings, name: str) -> None:

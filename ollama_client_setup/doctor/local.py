@@ -69,7 +69,7 @@ def _states(ctx: Context) -> list[workflow.FileState] | Result:
 def _judge(states: list[workflow.FileState], what: str) -> Result:
     bad = [s for s in states if s.state != "ok"]
     if not bad:
-        return ok(f"{len(states)} {what} up to date")
+        return ok(f"{what}: {len(states)} file{'s' if len(states) != 1 else ''} up to date")
     first = bad[0]
     lines = "\n".join(f"{s.state}: {paths.display(s.path)} ({s.detail})" for s in bad)
     fix = Fix(
@@ -91,7 +91,7 @@ def profiles(ctx: Context) -> Result:
     states = _states(ctx)
     if isinstance(states, Result):
         return states
-    return _judge([s for s in states if s.owner not in CLIENTS], "shell files")
+    return _judge([s for s in states if s.owner not in CLIENTS], "settings and shells")
 
 
 def client_check(name: str) -> Check:
@@ -121,7 +121,7 @@ def client_check(name: str) -> Check:
             )
             short = f"{client.program} not installed"
         result = (
-            _judge(mine, f"{client.title} files")
+            _judge(mine, client.title)
             if mine
             else ok(f"{client.title}: nothing to write in this mode")
         )

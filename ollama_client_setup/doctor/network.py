@@ -333,17 +333,29 @@ def model_fit(ctx: Context) -> Result:
                 f"{CMD} model use MODEL --client {v.client}"
                 + (" --role autocomplete" if v.role == "autocomplete" else ""),
             ),
-            "\n".join(x.reason() for x in missing + small) or None,
+            "\n".join(x.reason() for x in (missing + small)[1:]) or None,
         )
     if small:
         v = small[0]
         need = v.need.min_context or fit.AGENT_CONTEXT
+        others = "\n".join(x.reason() for x in small[1:]) or None
+        if v.model_too_small:
+            return warn(
+                f"{v.client}: {v.reason()}",
+                Fix(
+                    f"No server setting can give {v.model} more than it supports; "
+                    f"choose a model with a window of {need // 1024}k or more for "
+                    f"{v.client} (`{CMD} model list` shows each model's context):",
+                    f"{CMD} model use MODEL --client {v.client}",
+                ),
+                others,
+            )
         ways = fit.server_fix(need)
         if v.need.requests_context:
             ways += f" Or let the tool ask for it per request: `{CMD} init --context {need}`."
         else:
             ways += f" {v.client} cannot ask for a window itself, so the server's is the one."
-        return warn(f"{v.client}: {v.reason()}", Fix(ways), "\n".join(x.reason() for x in small))
+        return warn(f"{v.client}: {v.reason()}", Fix(ways), others)
     unknown = [v for v in verdicts if v.window is None and v.need.min_context]
     if unknown:
         names = ", ".join(sorted({v.model for v in unknown}))
