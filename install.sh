@@ -28,7 +28,7 @@ while [ $# -gt 0 ]; do
     --no-init) run_init=0 ;;
     --uninstall) uninstall=1 ;;
     --installer=*) installer=${1#--installer=} ;;
-    -h|--help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) break ;;
   esac
   shift

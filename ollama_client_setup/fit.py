@@ -44,7 +44,7 @@ NEEDS: tuple[Need, ...] = (
         ("tools",),
         AGENT_CONTEXT,
         False,
-        "Codex works through tool calls and long prompts (64k tokens or more)",
+        "Codex works through tool calls and long prompts: 64k tokens or more",
     ),
     Need("continue", "chat", ("tools",), None, True, "Continue's agent mode calls tools"),
     Need(
@@ -103,7 +103,11 @@ class Verdict:
                 f"its window is {self.window // 1024}k tokens ({self.window_source}), "
                 f"below the {self.need.min_context // 1024}k {self.client} needs"
             )
-        return "; ".join(parts) + f" ({self.need.why})" if parts else "fits"
+        return (
+            "; ".join(parts) + f". {self.need.why[0].upper()}{self.need.why[1:]}."
+            if parts
+            else "fits"
+        )
 
 
 def judge(

@@ -12,7 +12,7 @@ from ..targets import shells as shell_target
 from .app import Application, command_edge, json_option
 
 
-@click.command()
+@click.command(short_help="Print the exports for a shell, for eval.")
 @click.option(
     "--shell",
     type=click.Choice(SHELLS),

@@ -214,6 +214,7 @@ def command(
         return
     lines = file_lines(outcome.plan, done=True)
     app.echo("\n".join(lines) if lines else "Nothing to change: every file is up to date.")
+    _describe_clients(app, settings)
     _hint_clients(app, settings)
     app.echo(f"Settings: {paths.display(paths.settings_file())}")
     app.echo(f"New terminals pick this up. To load it into this one, run:\n  {load}")
@@ -294,6 +295,15 @@ def _clamp_context(app: Application, found: Probe, settings: Settings, given: Ch
         app.warn(f"{name} supports at most {most} tokens; using --context {most}")
         return replace(given, context=most)
     return given
+
+
+def _describe_clients(app: Application, settings: Settings) -> None:
+    """How to use each configured client now (e.g. `claude-ollama`, a Codex profile)."""
+    from ..targets import clients
+
+    for name in settings.clients:
+        ctx = clients.context(settings, name, os.environ)
+        app.echo(f"  {clients.get(name).describe(ctx)}")
 
 
 def _hint_clients(app: Application, settings: Settings) -> None:

@@ -183,9 +183,9 @@ def _misfits(info: Any, clients: tuple[str, ...]) -> list[str]:
     for client in clients:
         verdict = fit.judge(client, "chat", info.name, offer(info))
         if verdict.missing:
-            out.append(f"{client} needs {', '.join(verdict.missing)}")
+            out.append(f"{client} (needs {', '.join(verdict.missing)})")
         elif verdict.small_window:
-            out.append(f"{client} needs a larger window")
+            out.append(f"{client} (needs a larger window)")
     return out
 
 
@@ -205,7 +205,7 @@ def _pick_model(
     misfit = {i.name: _misfits(i, clients) for i in infos}
     for number, name in enumerate(names, 1):
         info = next((i for i in infos if i.name == name), None)
-        warning = f"  - not for {'; '.join(misfit[name])}" if misfit.get(name) else ""
+        warning = f"  - not for {', '.join(misfit[name])}" if misfit.get(name) else ""
         click.echo(f"  {number:>2}. {name}{_describe(info)}{warning}")
     fitting = [i for i in infos if not misfit.get(i.name)]
     if current in names and not misfit.get(current):

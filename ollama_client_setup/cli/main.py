@@ -4,10 +4,12 @@ fast and never import httpx, tomlkit, keyring or ruamel.yaml."""
 from __future__ import annotations
 
 import importlib
+import sys
 
 import click
 
 from .. import __version__
+from ..exitcodes import ExitCode
 from .app import Application
 
 #: name -> module under ollama_client_setup.cli that defines `command`.
@@ -49,4 +51,34 @@ def cli(ctx: click.Context, verbose: int, quiet: int) -> None:
 
 
 def main() -> None:
-    cli(prog_name="ollama-client-setup")
+    """Run the CLI. With --json, usage errors and bugs also come as one JSON document, so a
+    script reading stdout is never left with nothing (or a traceback) to parse."""
+    as_json = "--json" in sys.argv[1:]
+    try:
+        code = cli.main(prog_name="ollama-client-setup", standalone_mode=False)
+    except click.ClickException as exc:
+        if not as_json:
+            exc.show()
+            sys.exit(exc.exit_code)
+        _emit_error(int(exc.exit_code), "usage", exc.format_message(),
+                    "Run the command with --help to see its options.")
+    except click.Abort:
+        click.echo("\nInterrupted; nothing was changed.", err=True)
+        sys.exit(ExitCode.INTERRUPTED)
+    except Exception as exc:  # A bug: say so plainly, keep the traceback for the report.
+        if as_json:
+            _emit_error(int(ExitCode.FAILURE), "internal", f"{type(exc).__name__}: {exc}",
+                        "This is a bug in ollama-client-setup; please report it.")
+        click.echo("error: ollama-client-setup failed unexpectedly; this is a bug. Please "
+                   "report it with the traceback below.", err=True)
+        raise
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+def _emit_error(code: int, kind: str, message: str, hint: str) -> None:
+    from ..output import dumps, envelope
+
+    command = " ".join(a for a in sys.argv[1:3] if not a.startswith("-")) or "ollama-client-setup"
+    click.echo(dumps(envelope(command, code, None,
+                              error={"code": kind, "message": message, "hint": hint})))
+    sys.exit(code)

@@ -105,8 +105,10 @@ def reload(ctx: Context) -> Result:
             f"the model reloads between requests ({seconds:.1f} s load on an identical request)",
             Fix(
                 "Usually clients ask for different context sizes (num_ctx), and every change "
-                "reloads the model. Give every client the same window for this model:",
-                "ollama-client-setup init --yes --context 32768",
+                "reloads the model. Give every client the same window for this model with "
+                "`ollama-client-setup init --yes --context N` (one N, at most the model's "
+                "maximum from `ollama-client-setup model list`), and set the same "
+                "OLLAMA_CONTEXT_LENGTH on the server for clients that cannot ask.",
             ),
             "Other causes: OLLAMA_KEEP_ALIVE too short on the server, or more models in use "
             "than OLLAMA_MAX_LOADED_MODELS allows.",

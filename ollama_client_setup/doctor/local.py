@@ -315,7 +315,10 @@ def conflicts(ctx: Context) -> Result:
             "the ollama CLI and Python client would connect to 0.0.0.0"
         )
     key = ctx.environ.get("OPENAI_API_KEY", "")
-    if key.startswith("sk-"):
+    from .. import secrets
+
+    own = secrets.load(ctx.settings.api_key_store) if ctx.settings.api_key_store else None
+    if key.startswith("sk-") and key != own:
         warnings.append(
             f"a real OpenAI key ({redact('OPENAI_API_KEY', key)}) is exported; a "
             "tool sent to OpenAI by mistake would be billed"
@@ -327,9 +330,10 @@ def conflicts(ctx: Context) -> Result:
             "\n".join(failures + warnings),
         )
     if warnings:
-        return warn(
-            warnings[0],
-            Fix("Nothing breaks now, but remove the duplicates to avoid surprises."),
-            "\n".join(warnings),
-        )
+        key_first = "real OpenAI key" in warnings[0]
+        fix = (Fix("Unset it in the shells you use with the server (or keep it only where you "
+                   "mean to use OpenAI); ollama-client-setup exports a placeholder instead.")
+               if key_first else
+               Fix("Nothing breaks now, but remove the duplicates to avoid surprises."))
+        return warn(warnings[0], fix, "\n".join(warnings))
     return ok("no other place sets these variables")

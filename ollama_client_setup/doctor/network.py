@@ -112,11 +112,12 @@ def _dns_fix(ctx: Context, host: str) -> Fix:
 
 def _server_fix_refused(settings: Settings) -> Fix:
     # Field failure 1: the server's own service sets where Ollama listens.
+    port = settings.port
     return Fix(
         "Nothing listens there: Ollama is stopped, or listens only on 127.0.0.1. On the "
-        "server, set OLLAMA_HOST=0.0.0.0:11434 in the service, not in a shell (macOS "
+        f"server, set OLLAMA_HOST=0.0.0.0:{port} in the service, not in a shell (macOS "
         "LaunchAgent: EnvironmentVariables in ~/Library/LaunchAgents/com.ollama.plist; "
-        'systemd: `systemctl edit ollama` with Environment="OLLAMA_HOST=0.0.0.0:11434", then '
+        f'systemd: `systemctl edit ollama` with Environment="OLLAMA_HOST=0.0.0.0:{port}", then '
         "`systemctl daemon-reload && systemctl restart ollama`; Windows: a user environment "
         "variable, then quit Ollama from the tray and start it again), then restart it. Curly "
         "quotes pasted into a unit file break it silently. Ollama has no "
@@ -150,14 +151,15 @@ def tcp_connect(ctx: Context) -> Result:
             detail,
         )
     if first.category is netprobe.Category.TIMEOUT:
-        ping = tailnet.ping_command(ctx.settings.host)
+        tailnet_host = not _non_tailnet_ip(ctx.settings.host)
+        ping = " ".join(tailnet.ping_command(ctx.settings.host)) if tailnet_host else None
         return fail(
             f"no answer from {address}:{port}: packets do not arrive",
             Fix(
                 "A firewall on the server, a route, or Tailscale ACLs drop the "
                 "connection. Check that the server is up and that port "
-                f"{port} is allowed; test the path with:",
-                " ".join(ping),
+                f"{port} is allowed" + ("; test the path with:" if ping else "."),
+                ping,
             ),
             detail,
         )
