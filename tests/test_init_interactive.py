@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import platform
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -21,6 +23,29 @@ CLIENTS = r"Coding clients to configure \[[a-z -]+\]: "
 CLAUDE = r"Choose \(1, 2\) \[1\]: "
 MODEL = r"Model \[[^\]]+\]: "
 CONFIRM = r"Apply these changes\? \[y\]es / \[n\]o / \[d\]iff: "
+
+
+_READ_SYSCALL = {"x86_64": "0", "aarch64": "63"}.get(platform.machine())
+
+
+def interrupt(child: pexpect.spawn) -> None:
+    """Ctrl-C once the child is blocked reading the terminal.
+
+    CPython's input() writes the prompt and then blocks in read(), both in C: a SIGINT that
+    lands between the two is handled before the read starts, and the read then waits for
+    ever. A person never presses Ctrl-C within microseconds of a prompt; a test does, so it
+    waits (by the kernel's own account, /proc/PID/syscall) until the child is in read().
+    """
+    path = Path(f"/proc/{child.pid}/syscall")
+    deadline = time.monotonic() + 10
+    while _READ_SYSCALL and time.monotonic() < deadline:
+        try:
+            if path.read_text().split()[0] == _READ_SYSCALL:
+                break
+        except (OSError, IndexError):
+            break
+        time.sleep(0.002)  # polling a condition the kernel reports, not a guess
+    child.sendintr()
 
 
 def spawn(*args: str) -> pexpect.spawn:
@@ -90,7 +115,7 @@ def test_bad_answers_are_asked_again(fake_ollama: FakeOllama) -> None:
     child.expect(MODEL)
     child.sendline("9")
     child.expect("type a number from 1 to 3")
-    child.sendintr()
+    interrupt(child)
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 130
@@ -134,7 +159,7 @@ def test_ctrl_c_at_any_prompt_changes_nothing(
         child.expect(prompt)
         child.sendline(answer)
     child.expect(steps[stop_at][0])
-    child.sendintr()
+    interrupt(child)
     child.expect(pexpect.EOF)
     output = child.before
     child.close()
