@@ -116,8 +116,11 @@ def details_for(client: OllamaClient, names: list[str]) -> dict[str, ModelInfo]:
     except ServerError:
         loaded = {}
     out: dict[str, ModelInfo] = {}
-    for name in dict.fromkeys(names):
-        details = _show(client, name)
+    wanted = list(dict.fromkeys(names))
+    with ThreadPoolExecutor(max_workers=max(1, min(8, len(wanted)))) as pool:
+        shown = dict(zip(wanted, pool.map(lambda n: _show(client, n), wanted), strict=True))
+    for name in wanted:
+        details = shown[name]
         info = ModelInfo(name, 0, None, None, None)
         if isinstance(details, ServerError):
             info.error = details.message

@@ -8,6 +8,7 @@ import click
 
 from .. import settings as settings_mod
 from ..exitcodes import ExitCode
+from . import main as entry
 from .app import Application, command_edge, json_option
 from .checkview import echo_result
 
@@ -77,6 +78,7 @@ def command(
         settings,
         os.environ,
         budget=budget or (60.0 if deep else 5.0),
+        started=entry.STARTED,
         deep=deep,
         only=only,
         skip=skip_ids,

@@ -12,6 +12,10 @@ from .. import __version__
 from ..exitcodes import ExitCode
 from .app import Application
 
+#: Set by main() (the real entry point) to when the process started, so time budgets count
+#: the user's whole wait; None when the CLI is driven in-process (tests).
+STARTED: float | None = None
+
 #: name -> module under ollama_client_setup.cli that defines `command`.
 COMMANDS = {
     "doctor": "doctor",
@@ -24,9 +28,30 @@ COMMANDS = {
 }
 
 
+#: Each command's one-line help, so `--help` lists them without importing every command
+#: module (and what they import). tests/test_cli_files.py keeps these equal to the real ones.
+SHORT_HELP = {
+    "doctor": "Check, step by step, that this machine can use the server, and say how to fix "
+    "what does not work.",
+    "env": "Print the exports for a shell, for eval.",
+    "init": "Set up this machine for the server: shells, clients, and a check that it answers.",
+    "model": "List the server's models, switch the model every client uses, show the current "
+    "one.",
+    "smoke": "Send the model a few real, small requests (chat, streaming, JSON, a tool call, "
+    "Anthropic) and report each with its timing; with --clients, run each client once too.",
+    "status": "Show the settings, every managed file, and drift, in a few lines.",
+    "uninstall": "Remove every managed block and file and restore earlier values.",
+}
+
+
 class LazyGroup(click.Group):
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(COMMANDS)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, SHORT_HELP[name]) for name in self.list_commands(ctx)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         module = COMMANDS.get(cmd_name)
@@ -53,6 +78,10 @@ def cli(ctx: click.Context, verbose: int, quiet: int) -> None:
 def main() -> None:
     """Run the CLI. With --json, usage errors and bugs also come as one JSON document, so a
     script reading stdout is never left with nothing (or a traceback) to parse."""
+    global STARTED
+    from .. import IMPORTED
+
+    STARTED = IMPORTED
     as_json = "--json" in sys.argv[1:]
     try:
         code = cli.main(prog_name="ollama-client-setup", standalone_mode=False)
@@ -60,17 +89,28 @@ def main() -> None:
         if not as_json:
             exc.show()
             sys.exit(exc.exit_code)
-        _emit_error(int(exc.exit_code), "usage", exc.format_message(),
-                    "Run the command with --help to see its options.")
+        _emit_error(
+            int(exc.exit_code),
+            "usage",
+            exc.format_message(),
+            "Run the command with --help to see its options.",
+        )
     except click.Abort:
         click.echo("\nInterrupted; nothing was changed.", err=True)
         sys.exit(ExitCode.INTERRUPTED)
     except Exception as exc:  # A bug: say so plainly, keep the traceback for the report.
         if as_json:
-            _emit_error(int(ExitCode.FAILURE), "internal", f"{type(exc).__name__}: {exc}",
-                        "This is a bug in ollama-client-setup; please report it.")
-        click.echo("error: ollama-client-setup failed unexpectedly; this is a bug. Please "
-                   "report it with the traceback below.", err=True)
+            _emit_error(
+                int(ExitCode.FAILURE),
+                "internal",
+                f"{type(exc).__name__}: {exc}",
+                "This is a bug in ollama-client-setup; please report it.",
+            )
+        click.echo(
+            "error: ollama-client-setup failed unexpectedly; this is a bug. Please "
+            "report it with the traceback below.",
+            err=True,
+        )
         raise
     sys.exit(code if isinstance(code, int) else 0)
 
@@ -79,6 +119,7 @@ def _emit_error(code: int, kind: str, message: str, hint: str) -> None:
     from ..output import dumps, envelope
 
     command = " ".join(a for a in sys.argv[1:3] if not a.startswith("-")) or "ollama-client-setup"
-    click.echo(dumps(envelope(command, code, None,
-                              error={"code": kind, "message": message, "hint": hint})))
+    click.echo(
+        dumps(envelope(command, code, None, error={"code": kind, "message": message, "hint": hint}))
+    )
     sys.exit(code)

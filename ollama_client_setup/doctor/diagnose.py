@@ -89,6 +89,7 @@ def diagnose(
     deep: bool,
     only: tuple[str, ...] = (),
     skip: tuple[str, ...] = (),
+    started: float | None = None,
 ) -> Report:
     checks = [c for c in registry.all_checks(settings) if deep or not c.deep]
     shown = {c.id for c in checks}
@@ -98,12 +99,11 @@ def diagnose(
         checks = [c for c in checks if c.id in needed]
     checks = [c for c in checks if c.id not in skip]
     shown -= set(skip)
-    ctx = Context(settings, environ, budget)
-    started = time.monotonic()
+    ctx = Context(settings, environ, budget, started)
     results = runner.run(checks, ctx)
     _reconcile(results)
     ordered = [(c, results[c.id]) for c in checks if c.id in shown]
-    return Report(ordered, budget, time.monotonic() - started)
+    return Report(ordered, budget, time.monotonic() - ctx.started)
 
 
 def known_ids(settings: Settings) -> list[str]:

@@ -60,10 +60,21 @@ def env_shell(ctx: Context) -> Result:
 
 
 def _states(ctx: Context) -> list[workflow.FileState] | Result:
-    try:
-        return workflow.file_states(ctx.settings, ctx.environ)
-    except SetupError as exc:
-        return fail(exc.message, Fix(exc.hint or "Fix the file named above."))
+    """The plan, made once per run: profiles and every clients.<name> share it."""
+
+    def compute() -> list[workflow.FileState] | Result:
+        try:
+            return workflow.file_states(ctx.settings, ctx.environ)
+        except SetupError as exc:
+            return fail(exc.message, Fix(exc.hint or "Fix the file named above."))
+
+    found = ctx.fact("file_states", compute)
+    # A Result is shared too: copy it, each check fills in its own data and detail.
+    return (
+        Result(found.status, found.summary, found.detail, found.fix)
+        if isinstance(found, Result)
+        else found
+    )
 
 
 def _judge(states: list[workflow.FileState], what: str) -> Result:
@@ -331,9 +342,13 @@ def conflicts(ctx: Context) -> Result:
         )
     if warnings:
         key_first = "real OpenAI key" in warnings[0]
-        fix = (Fix("Unset it in the shells you use with the server (or keep it only where you "
-                   "mean to use OpenAI); ollama-client-setup exports a placeholder instead.")
-               if key_first else
-               Fix("Nothing breaks now, but remove the duplicates to avoid surprises."))
+        fix = (
+            Fix(
+                "Unset it in the shells you use with the server (or keep it only where you "
+                "mean to use OpenAI); ollama-client-setup exports a placeholder instead."
+            )
+            if key_first
+            else Fix("Nothing breaks now, but remove the duplicates to avoid surprises.")
+        )
         return warn(warnings[0], fix, "\n".join(warnings))
     return ok("no other place sets these variables")

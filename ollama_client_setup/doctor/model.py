@@ -70,11 +70,18 @@ class Check:
 class Context:
     """Shared by all checks of one run. Lazy facts are computed once, under a lock."""
 
-    def __init__(self, settings: Settings, environ: Mapping[str, str], budget: float) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        environ: Mapping[str, str],
+        budget: float,
+        started: float | None = None,
+    ) -> None:
         self.settings = settings
         self.environ = environ
         self.budget = budget
-        self.started = time.monotonic()
+        # The budget is the user's wait: it counts from when the process started, when known.
+        self.started = time.monotonic() if started is None else started
         self.deadline = self.started + budget
         self.results: dict[str, Result] = {}
         self._lock = threading.Lock()

@@ -231,25 +231,47 @@ def server_failure(settings: Settings, exc: Any) -> Result:
 
 
 def server_version(ctx: Context) -> Result:
+    from concurrent.futures import ThreadPoolExecutor
+
     from ..server import ServerError
 
+    # Three independent questions at once: a slow server costs one round trip, not three.
+    # The model list is kept for server.models, which would otherwise ask again.
+    with _client(ctx, 3.0) as client, ThreadPoolExecutor(3) as pool:
+        identity = pool.submit(client.identity)
+        version = pool.submit(client.version)
+        tags = pool.submit(client.tags)
+        ctx.fact("tags", lambda: _settle(tags))
+        try:
+            identity.result()  # "not Ollama" explains a version failure, so it comes first
+            found = version.result()
+        except ServerError as exc:
+            return _server_failure(ctx, exc)
+    return ok(f"Ollama {found} answers at {endpoints.server_root(ctx.settings)}", version=found)
+
+
+def _settle(future: Any) -> tuple[Any, Exception | None]:
     try:
-        with _client(ctx, 3.0) as client:
-            client.identity()
-            version = client.version()
-    except ServerError as exc:
-        return _server_failure(ctx, exc)
-    return ok(f"Ollama {version} answers at {endpoints.server_root(ctx.settings)}", version=version)
+        return future.result(), None
+    except Exception as exc:  # handed to the check that owns this question
+        return None, exc
 
 
 def server_models(ctx: Context) -> Result:
     from ..server import ServerError
 
-    try:
-        with _client(ctx, 3.0) as client:
-            models = client.tags()
-    except ServerError as exc:
-        return _server_failure(ctx, exc)
+    def ask() -> tuple[Any, Exception | None]:
+        try:
+            with _client(ctx, 3.0) as client:
+                return client.tags(), None
+        except ServerError as exc:
+            return None, exc
+
+    models, error = ctx.fact("tags", ask)
+    if error is not None:
+        if isinstance(error, ServerError):
+            return _server_failure(ctx, error)
+        raise error
     names = [m.name for m in models]
     if not names:
         return warn(
