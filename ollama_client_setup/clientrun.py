@@ -367,7 +367,17 @@ _ELSEWHERE_MARKERS = (
     "cost map",
     "pypi.org",
 )
-_HOSTS = re.compile(r"https?://\[?([^/\]\s:'\"()]+)|host='([^']+)'", re.IGNORECASE)
+_HOSTS = re.compile(
+    r"https?://\[?([^/\]\s:'\"()]+)|host='([^']+)'"
+    # A terminal browser Aider may start offline (lynx): "Looking up aider.chat",
+    # "Unable to locate remote host aider.chat." name the host without a URL.
+    r"|(?:looking up|remote host)\s+([a-z0-9.-]+\.[a-z]{2,})",
+    re.IGNORECASE,
+)
+#: "Alert!: Unable to connect to remote host." follows such a lookup and names no host.
+_BROWSER_NOISE = re.compile(r"^\s*alert!:", re.IGNORECASE)
+#: Aider prints this only after the server answered: the strongest sign the route works.
+_AIDER_ANSWERED = re.compile(r"Tokens: [\d.,]+k? sent, [\d.,]+k? received", re.IGNORECASE)
 
 
 def clean(text: str) -> str:
@@ -378,9 +388,9 @@ def clean(text: str) -> str:
 
 def _elsewhere(line: str, server_host: str) -> bool:
     lowered = line.lower()
-    if any(marker in lowered for marker in _ELSEWHERE_MARKERS):
+    if any(marker in lowered for marker in _ELSEWHERE_MARKERS) or _BROWSER_NOISE.match(line):
         return True
-    hosts = {(a or b).lower() for a, b in _HOSTS.findall(line)}
+    hosts = {next(h for h in found if h).lower() for found in _HOSTS.findall(line)}
     return bool(hosts) and server_host.lower().strip("[]") not in hosts
 
 
@@ -539,6 +549,8 @@ def judge(
     failure = classify(answer if said_error else text, host)
     if failure is None and said_error:
         failure = classify(text, host)
+    if failure is not None and inv.client == "aider" and _AIDER_ANSWERED.search(text):
+        failure = None  # The server answered; the matched line was about something else.
     if failure is not None:
         detail = "\n".join(filter(None, [command_line, excerpt(text, host, keep=failure.line)]))
         return _failed(inv, done, failure, timeout, settings, detail, numbers)

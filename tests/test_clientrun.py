@@ -12,7 +12,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-import re
 import shutil
 import time
 from collections.abc import Iterator
@@ -26,7 +25,6 @@ from ollama_client_setup import settings as settings_mod
 from ollama_client_setup.cli import smoke as smoke_cli
 from ollama_client_setup.doctor.model import Status
 from ollama_client_setup.exitcodes import ExitCode
-from tests.fakes import ollama as fake_module
 from tests.fakes.ollama import FakeOllama
 from tests.fakes.stub_clients import CLIENT_STUBS, install_client_stub
 from tests.helpers import run, run_json
@@ -65,22 +63,9 @@ def bin_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 @pytest.fixture
-def obedient(monkeypatch: pytest.MonkeyPatch) -> None:
+def fake() -> Iterator[FakeOllama]:
     """The fake model answers the clientrun prompt with the word it asks for."""
-    original = fake_module._Handler._reply_for
-    asked = re.compile(re.escape(clientrun.PROMPT.format(token="")) + r"(\S+)")
-
-    def reply(handler: Any, model: Any, prompt: str) -> Any:
-        answer = original(handler, model, prompt)
-        found = asked.search(prompt)
-        return dataclasses.replace(answer, text=found.group(1)) if found else answer
-
-    monkeypatch.setattr(fake_module._Handler, "_reply_for", reply)
-
-
-@pytest.fixture
-def fake(obedient: None) -> Iterator[FakeOllama]:
-    with FakeOllama() as server:
+    with FakeOllama(obedient=True) as server:
         yield server
 
 

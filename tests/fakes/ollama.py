@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import socket
 import struct
 import sys
@@ -173,6 +174,7 @@ class FakeOllama:
         reload_every_request: bool = False,
         origin_check: bool = False,
         buffered: float | None = None,
+        obedient: bool = False,
     ) -> None:
         self.models = default_models() if models is None else list(models)
         self.version = version
@@ -188,6 +190,8 @@ class FakeOllama:
         self.origin_check = origin_check
         # a proxy buffers streams: nothing arrives until the end, `buffered` seconds late.
         self.buffered = buffered
+        # Answer "Reply with exactly this word ...: WORD" with WORD, as a good model would.
+        self.obedient = obedient
         self.fault: Fault | None = None
         self._lock = threading.Lock()
         self._recorded = threading.Condition(self._lock)
@@ -318,6 +322,9 @@ class _Server(ThreadingHTTPServer):
 
 class _Abort(Exception):
     """The fake is stopping, or the client went away: drop the connection."""
+
+
+_ASKED_WORD = re.compile(r"Reply with exactly this word and nothing else: (\S+)")
 
 
 def _example(schema: Any) -> Any:
@@ -686,6 +693,8 @@ class _Handler(BaseHTTPRequestHandler):
             text = json.dumps(_example(schema))
         elif isinstance(response_format, dict) and response_format.get("type") == "json_object":
             text = json.dumps({"answer": "Hello"})
+        elif self.fake.obedient and (asked := _ASKED_WORD.search(prompt)):
+            text = asked.group(1)  # a model that follows a one-word instruction
         else:
             text = f"Hello! This is {model.name} answering."
         tools = self.body.get("tools")
