@@ -26,6 +26,11 @@ import httpx
 from ollama_client_setup import __version__, netprobe
 
 MAX_BODY = 16 * 1024 * 1024
+#: The cap for the small answers that describe the server (/, version, tags, show, ps, the
+#: model list): real ones are kilobytes, and `model list` reads up to eight /api/show
+#: answers at once, so the full cap there would let a hostile server take ~130 MiB.
+MAX_META_BODY = 4 * 1024 * 1024
+_META_PATHS = frozenset({"/", "/api/version", "/api/tags", "/api/show", "/api/ps", "/v1/models"})
 ANTHROPIC_VERSION = "2023-06-01"
 # Anthropic SDKs insist on a non-empty key; Ollama ignores it.
 PLACEHOLDER_KEY = "ollama"
@@ -595,7 +600,8 @@ class OllamaClient:
             raise ServerError(
                 category, f"{url} {phrase}.", url=url, elapsed=time.monotonic() - started
             ) from exc
-        reply = _Reply(response, url, started, budget, self.max_body)
+        cap = min(self.max_body, MAX_META_BODY) if path in _META_PATHS else self.max_body
+        reply = _Reply(response, url, started, budget, cap)
         try:
             reply.check_status()
             yield reply

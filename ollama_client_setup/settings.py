@@ -144,8 +144,11 @@ def parse(text: str, path: Path) -> Settings:
             hint="Fix the file by hand, or delete it and run `ollama-client-setup init`.",
         ) from None
     except TOMLKitError as exc:  # duplicate keys and tables carry no position
+        from .targets.structured import toml_repeat
+
+        line, col = toml_repeat(text) or (_duplicate_line(text, exc), 1)
         raise SettingsError(
-            f"{where}:{_duplicate_line(text, exc)}: not valid TOML ({exc})",
+            f"{where}:{line}:{col}: not valid TOML ({exc})",
             hint="Remove the repeated key, or delete the file and run `ollama-client-setup init`.",
         ) from None
     values: dict[str, object] = {}
@@ -155,26 +158,30 @@ def parse(text: str, path: Path) -> Settings:
         keys = _SCHEMA.get(table)
         if keys is None:
             raise SettingsError(
-                f"{where}: unknown setting [{table}] (known: {', '.join(_SCHEMA)})",
+                f"{where}{_at(text, table)}: unknown setting [{table}] "
+                f"(known: {', '.join(_SCHEMA)})",
                 hint="Remove or rename it; `ollama-client-setup init --help` lists the options.",
             )
         if not isinstance(value, dict):
-            raise SettingsError(f"{where}: [{table}] must be a table, not {type(value).__name__}")
+            raise SettingsError(
+                f"{where}{_at(text, table)}: [{table}] must be a table, not {type(value).__name__}"
+            )
         for key, item in value.items():
             if table == "clients" and key in CLIENTS:
-                options[key] = _client_options(where, key, item)
+                options[key] = _client_options(where, key, item, text)
                 continue
             attr = keys.get(key)
             if attr is None:
                 raise SettingsError(
-                    f"{where}: unknown key {key!r} in [{table}] (known: {', '.join(keys)})",
+                    f"{where}{_at(text, table, key)}: unknown key {key!r} in [{table}] "
+                    f"(known: {', '.join(keys)})",
                     hint="Remove or rename it.",
                 )
             try:
                 values[attr] = _convert(attr, item)
             except ValueError as exc:
                 raise SettingsError(
-                    f"{where}: [{table}] {key} = {_short(item)}: {exc}",
+                    f"{where}{_at(text, table, key)}: [{table}] {key} = {_short(item)}: {exc}",
                     hint="Fix the value by hand, or set it again with `ollama-client-setup init`.",
                 ) from None
     return Settings(source=path, client_options=options, **values)  # type: ignore[arg-type]
@@ -197,14 +204,25 @@ def check_mode(client: str, value: object) -> str:
     return str(value)
 
 
-def _client_options(where: str, client: str, table: object) -> ClientOptions:
+def _at(text: str, *path: str) -> str:
+    """The ":line:col" of the statement that sets `path` in the settings text, or ""."""
+    from .targets.structured import toml_position
+
+    found = toml_position(text, path, prefix=True)
+    return f":{found[0]}:{found[1]}" if found else ""
+
+
+def _client_options(where: str, client: str, table: object, text: str = "") -> ClientOptions:
     if not isinstance(table, dict):
-        raise SettingsError(f"{where}: [clients.{client}] must be a table")
+        raise SettingsError(
+            f"{where}{_at(text, 'clients', client)}: [clients.{client}] must be a table"
+        )
     found: dict[str, object] = {}
     for key, item in table.items():
         if key not in _OPTION_KEYS:
             raise SettingsError(
-                f"{where}: unknown key {key!r} in [clients.{client}] "
+                f"{where}{_at(text, 'clients', client, key)}: unknown key {key!r} in "
+                f"[clients.{client}] "
                 f"(known: {', '.join(_OPTION_KEYS)})",
                 hint="Remove or rename it.",
             )
@@ -219,7 +237,8 @@ def _client_options(where: str, client: str, table: object) -> ClientOptions:
                 found[key] = check_context(item)
         except ValueError as exc:
             raise SettingsError(
-                f"{where}: [clients.{client}] {key} = {_short(item)}: {exc}",
+                f"{where}{_at(text, 'clients', client, key)}: [clients.{client}] {key} = "
+                f"{_short(item)}: {exc}",
                 hint="Fix the value by hand, or set it again with `ollama-client-setup init`.",
             ) from None
     return ClientOptions(**found)  # type: ignore[arg-type]
@@ -261,8 +280,10 @@ def load(path: Path | None = None) -> Settings:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
         raise SettingsError(
-            f"{paths.display(path)}: byte {exc.start + 1} is not UTF-8",
+            f"{paths.display(path)}:{line}:{col}: byte {exc.start + 1} is not UTF-8",
             hint="TOML files must be UTF-8; re-save it as UTF-8.",
         ) from None
     return parse(text, path)

@@ -35,9 +35,27 @@ def check_host(value: str) -> str:
         )
     bare = host[1:-1] if host.startswith("[") and host.endswith("]") else host
     try:
-        return str(ipaddress.ip_address(bare))
+        address = ipaddress.ip_address(bare)
     except ValueError:
         pass
+    else:
+        if getattr(address, "scope_id", None):
+            # http://[fe80::1%eth0]:11434 is no URL to Node's and Rust's parsers (Claude
+            # Code, Continue, OpenCode, Codex): the clients would fail on what we write.
+            raise ValueError(
+                f"the host {_show(value)} has a zone (%{address.scope_id}), which most "
+                "clients cannot use in a URL; give the server's name or a global address"
+            )
+        return str(address)
+    if not host.isascii():
+        try:
+            ascii_form = host.encode("idna").decode("ascii")
+        except UnicodeError:
+            ascii_form = None
+        if ascii_form:
+            raise ValueError(
+                f"the host {_show(value)} is not ASCII; give its ASCII form {ascii_form!r}"
+            )
     if len(host) > 253:
         raise ValueError(f"the host {_show(value)} is longer than 253 characters")
     name = host[:-1] if host.endswith(".") else host

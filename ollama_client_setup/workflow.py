@@ -21,7 +21,7 @@ from .edits import engine, fsio, lock
 from .edits.engine import Plan
 from .edits.receipts import NAME as RECEIPTS_NAME
 from .edits.receipts import Receipts
-from .errors import LockedError, NotSetUpError, RefusedError
+from .errors import LockedError, NotSetUpError, RefusedError, SettingsError
 from .settings import Settings
 
 Update = Callable[[Settings], Settings]
@@ -154,7 +154,13 @@ def uninstall(
     environ: Mapping[str, str] | None = None,
 ) -> Outcome:
     state = paths.state_dir()
-    current = settings_mod.load()
+    try:
+        current = settings_mod.load()
+        unreadable = False
+    except SettingsError:
+        # Uninstall works from the receipts: a settings file broken by hand must not keep
+        # the user from taking every change back.
+        current, unreadable = Settings(), True
     scan = targets.scan_candidates(environ)
     if dry_run or not state.exists():
         if not dry_run:
@@ -170,8 +176,8 @@ def uninstall(
         if confirm is not None and plan.changed and not confirm(plan):
             return Outcome(current, plan, False, ["Nothing was changed."])
         engine.apply(plan, receipts, state)
-        if current.api_key_store == "keyring":
-            secrets.forget()
+        if current.api_key_store == "keyring" or unreadable:
+            secrets.forget()  # Settings unreadable: the key may be there; forget it too.
         notes = []
         if keep_backups and (state / engine.BACKUPS).exists():
             notes.append(f"Backups kept in {paths.display(state / engine.BACKUPS)}.")
@@ -241,8 +247,15 @@ def file_states(settings: Settings, environ: Mapping[str, str] | None = None) ->
                     "no longer wanted by the settings; init will take it out",
                 )
             )
+        elif item.before is None and entry is None:
+            # New in this version or these settings: the next init writes it.
+            out.append(FileState(item.path, item.owner, "pending", "not written yet"))
         elif item.before is None:
-            out.append(FileState(item.path, item.owner, "missing", "not written yet, or deleted"))
+            out.append(
+                FileState(
+                    item.path, item.owner, "missing", "deleted since ollama-client-setup wrote it"
+                )
+            )
         elif entry is not None and current != entry.written_sha and key in pending:
             out.append(
                 FileState(

@@ -63,8 +63,11 @@ def test_crlf_missing_newline_and_latin1_are_kept(sandbox_home: Path) -> None:
     realistic_home(sandbox_home)
     run(*INIT, "--shell", "bash")
     bashrc = (sandbox_home / ".bashrc").read_bytes()
-    assert bashrc.startswith(b"# ~/.bashrc\r\nalias ll='ls -l'\r\nexport EDITOR=vim\r\n\r\n# >>>")
-    assert bashrc.count(b"\n") == bashrc.count(b"\r\n")
+    # The user's lines keep their CRLF; the tool's are LF only: a POSIX shell reads the CR
+    # as part of the line, and `fi\r` would be a syntax error in the user's start-up file.
+    mine = b"# ~/.bashrc\r\nalias ll='ls -l'\r\nexport EDITOR=vim\r\n"
+    assert bashrc.startswith(mine + b"\n# >>> ollama-client-setup >>>\n")
+    assert b"\r" not in bashrc[len(mine) :]
     profile = (sandbox_home / ".profile").read_bytes()
     assert profile.startswith(b"# caf\xe9 latin-1 comment\nPATH=$HOME/bin:$PATH\n\n# >>>")
 

@@ -46,7 +46,7 @@ def test_duplicate_key_is_refused(tmp_path: Path) -> None:
     path = write(tmp_path / "s.toml", '[server]\nhost = "a"\nhost = "b"\n')
     with pytest.raises(SettingsError) as err:
         settings.load(path)
-    assert f"{path}:3: not valid TOML" in err.value.message
+    assert f"{path}:3:1: not valid TOML" in err.value.message
     assert "host" in err.value.message
 
 

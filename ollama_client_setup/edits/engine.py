@@ -184,10 +184,8 @@ def _plan_revert(entry: Entry, backup_dir: Path) -> FilePlan | Problem:
         if entry.created:
             plan.after = None
         else:
-            original = fsio.read(backup_dir / entry.backup) if entry.backup else None
-            if original is None and entry.original_sha == fsio.sha(b""):
-                original = b""  # Receipts from before empty files were backed up.
-            if original is None or fsio.sha(original) != entry.original_sha:
+            original = _original(entry, backup_dir)
+            if original is None:
                 return _problem(
                     path,
                     entry.owner,
@@ -201,11 +199,27 @@ def _plan_revert(entry: Entry, backup_dir: Path) -> FilePlan | Problem:
         reverted = revert_for(entry.kind).revert(decoded.text, entry.memo)
     except ContentError as exc:
         return _problem(path, entry.owner, exc.reason, where=exc.where(paths.display(path)))
-    if reverted is None or (entry.created and not reverted.strip()):
+    if reverted is None and not entry.created:
+        # A file the tool renders whole (its settings) that was there before it came, from
+        # a fleet roll-out: edited since, but never the tool's to delete. Give back what
+        # was there; keep it as it is when that cannot be had.
+        original = _original(entry, backup_dir)
+        plan.after = before if original is None else original
+    elif reverted is None or (entry.created and not reverted.strip()):
         plan.after = None
     else:
         plan.after = decoded.encode(reverted)
     return _check_writable(plan)
+
+
+def _original(entry: Entry, backup_dir: Path) -> bytes | None:
+    """The file's bytes before the tool first changed it, checked against the receipt."""
+    original = fsio.read(backup_dir / entry.backup) if entry.backup else None
+    if original is None and entry.original_sha == fsio.sha(b""):
+        original = b""  # Receipts from before empty files were backed up.
+    if original is None or fsio.sha(original) != entry.original_sha:
+        return None
+    return original
 
 
 def _check_writable(plan: FilePlan) -> FilePlan | Problem:

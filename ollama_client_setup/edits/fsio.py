@@ -159,6 +159,24 @@ def sweep_temp_files(real: Path) -> None:
         pass
 
 
+def _left_by_dead_run(leftover: Path) -> bool:
+    """Whether the run that made this temp name is gone. The sweep runs before the lock
+    (which lives inside the folder being made): a live run's tree is still being built."""
+    try:
+        pid = int(leftover.name.rsplit(TEMP_TAG, 1)[1].split("-", 1)[0])
+    except (IndexError, ValueError):
+        return True
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # alive, but another user's: not ours to judge
+        return False
+    return False
+
+
 def sweep_temp_dirs(folder: Path, stop: Path | None = None) -> None:
     """Remove the temp folders create_tree or remove_tree left beside `folder` or any of its
     parents (up to `stop`) when a run was killed half-way."""
@@ -170,7 +188,7 @@ def sweep_temp_dirs(folder: Path, stop: Path | None = None) -> None:
         except OSError:
             continue
         for leftover in found:
-            if leftover.is_dir() and not leftover.is_symlink():
+            if leftover.is_dir() and not leftover.is_symlink() and _left_by_dead_run(leftover):
                 shutil.rmtree(leftover, ignore_errors=True)
 
 

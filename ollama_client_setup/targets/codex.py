@@ -86,9 +86,15 @@ class CodexDefault(Change):
         before = st.parse_toml(text)
         providers = before.get("model_providers")
         if providers is not None and not isinstance(providers, dict):
-            stmt = st.TomlDoc(text).key((), "model_providers")
-            where = st.line_col(text, stmt.start) if stmt else ()
+            where = st.toml_position(text, ("model_providers",)) or ()
             raise ContentError("its model_providers must be a table of providers", *where)
+        if PROVIDER in (providers or {}) and st.TomlDoc(text).table(TABLE) is None:
+            raise ContentError(
+                f"model_providers.{PROVIDER} is defined inline or with dotted keys; write "
+                f"it as a [model_providers.{PROVIDER}] table so ollama-client-setup can "
+                "update it",
+                *(st.toml_position(text, TABLE, prefix=True) or ()),
+            )
         memo = None if _own(before) else _memo(text)
         with st.own_edits(paths.display(self.path)):
             for key, value in self.top.items():
@@ -107,13 +113,7 @@ class CodexDefault(Change):
 
     def _set_table(self, text: str) -> str:
         doc = st.TomlDoc(text)
-        if doc.table(TABLE) is None:
-            if PROVIDER in st.parse_toml(text).get("model_providers", {}):
-                raise ContentError(
-                    f"model_providers.{PROVIDER} is defined inline or with dotted keys; write "
-                    f"it as a [model_providers.{PROVIDER}] table so ollama-client-setup can "
-                    "update it"
-                )
+        if doc.table(TABLE) is None:  # (one defined inline was refused before any edit)
             if text.strip():
                 text = text if text.endswith("\n") else text + "\n"
                 text = text if text.endswith("\n\n") else text + "\n"
@@ -136,6 +136,7 @@ class CodexDefault(Change):
         stmts = st.TomlDoc(text).table(TABLE)
         if stmts:
             text = _cut(text, stmts[0].start, stmts[-1].end)
+        cut_at = None
         for key in ("model", "model_provider"):
             stmt = st.TomlDoc(text).key((), key)
             prior = memo.get(key)
@@ -143,8 +144,15 @@ class CodexDefault(Change):
                 continue
             if prior is None:
                 text = _cut(text, stmt.start, stmt.end)
+                cut_at = stmt.start
             else:
                 text = st.splice(text, *stmt.value, prior)
+        # The blank line put between the new top-level keys and the first table, when _cut
+        # left it (it cannot tell it from the user's own blank lines once lines were added
+        # above it).
+        blank = cut_at is not None and text[cut_at : cut_at + 1] == "\n"
+        if memo.get("gap") and blank and (cut_at == 0 or text[cut_at - 1 : cut_at] == "\n"):
+            text = text[:cut_at] + text[cut_at + 1 :]
         return st.restore_final_newline(text, memo)
 
 
@@ -159,6 +167,8 @@ def _memo(text: str) -> Memo:
     for key in ("model", "model_provider"):
         stmt = doc.key((), key)
         memo[key] = text[stmt.value[0] : stmt.value[1]] if stmt else None
+    # No top-level keys yet but a table: _set_key adds a blank line after the new keys.
+    memo["gap"] = not doc.table(()) and doc.first_header() is not None
     return memo
 
 

@@ -401,8 +401,47 @@ def _ruamel() -> Any:
 def parse_yaml(text: str) -> Any:
     """The composed node tree (positions of everything), or None for an empty document.
     Parse errors, duplicate keys and a top level that is not a mapping are refused."""
-    from ruamel.yaml.error import MarkedYAMLError, YAMLError
     from ruamel.yaml.nodes import MappingNode
+
+    root = yaml_compose(text)
+    if root is None:
+        return None
+    if not isinstance(root, MappingNode) or root.flow_style:
+        what = "a list" if root.id == "sequence" else "a single value"
+        if root.id == "mapping":
+            what = "a {...} mapping on one line"
+        raise ContentError(
+            f"its top level must be `key: value` lines, not {what}",
+            root.start_mark.line + 1,
+            root.start_mark.column + 1,
+        )
+    return root
+
+
+def parse_yaml_list(text: str) -> Any:
+    """parse_yaml for a file whose top level is a block list of entries (Aider's model
+    settings): the sequence node, or None for an empty document."""
+    root = yaml_compose(text)
+    if root is None:
+        return None
+    if root.id != "sequence" or root.flow_style:
+        what = "a single value"
+        if root.id == "sequence":
+            what = "a [...] list on one line"
+        elif root.id == "mapping":
+            what = "a {...} mapping on one line" if root.flow_style else "`key: value` lines"
+        raise ContentError(
+            f"its top level must be a list of `- key: value` entries, not {what}",
+            root.start_mark.line + 1,
+            root.start_mark.column + 1,
+        )
+    return root
+
+
+def yaml_compose(text: str) -> Any:
+    """The composed node tree whatever its top level, or None for an empty document.
+    Parse errors and duplicate keys are refused with their line and column."""
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
     try:
         root = _ruamel().compose(text)
@@ -415,18 +454,8 @@ def parse_yaml(text: str) -> Any:
         raise SyntaxProblem(f"it is not valid YAML ({problem})", line, col) from None
     except YAMLError as exc:
         raise SyntaxProblem(f"it is not valid YAML ({exc})") from None
-    if root is None:
-        return None
-    _check_duplicates(root)
-    if not isinstance(root, MappingNode) or root.flow_style:
-        what = "a list" if root.id == "sequence" else "a single value"
-        if root.id == "mapping":
-            what = "a {...} mapping on one line"
-        raise ContentError(
-            f"its top level must be `key: value` lines, not {what}",
-            root.start_mark.line + 1,
-            root.start_mark.column + 1,
-        )
+    if root is not None:
+        _check_duplicates(root)
     return root
 
 
@@ -653,10 +682,30 @@ def parse_toml(text: str) -> dict[str, Any]:
         # tomlkit counts lines from 1 and columns from 0.
         raise SyntaxProblem(f"it is not valid TOML ({reason})", exc.line, exc.col + 1) from None
     except TOMLKitError as exc:  # a repeated key in a table carries no position
-        raise SyntaxProblem(f"it is not valid TOML ({exc})", *_toml_repeat(text)) from None
+        raise SyntaxProblem(f"it is not valid TOML ({exc})", *toml_repeat(text)) from None
 
 
-def _toml_repeat(text: str) -> tuple[int, int] | tuple[()]:
+def toml_position(text: str, path: tuple[str, ...], prefix: bool = False) -> tuple[int, int] | None:
+    """Line and column of the statement that defines `path` (a [table] header, or a key,
+    dotted or inside its table); `prefix`: also one that defines a part of it, such as an
+    inline table holding it. None when not found (or the text is not valid TOML)."""
+    table: tuple[str, ...] = ()
+    try:
+        statements = toml_statements(text)
+    except (ContentError, IndexError, ValueError):
+        return None
+    for stmt in statements:
+        full = stmt.path if stmt.kind != "kv" else (*table, *stmt.path)
+        if stmt.kind != "kv":
+            table = stmt.path
+        near = full[: len(path)] == path or path[: len(full)] == full
+        hit = full == path or (prefix and stmt.kind == "kv" and near)
+        if hit:
+            return line_col(text, _toml_blank(text, stmt.start))
+    return None
+
+
+def toml_repeat(text: str) -> tuple[int, int] | tuple[()]:
     """Line and column of the first key defined twice in one table (or nothing)."""
     seen: set[tuple[str, ...]] = set()
     table: tuple[str, ...] = ()
