@@ -111,14 +111,16 @@ def human_tokens(count: int | None) -> str:
 
 def details_for(client: OllamaClient, names: list[str]) -> dict[str, ModelInfo]:
     """Details for just these models (what fit checks need), one /api/show each plus /api/ps."""
-    try:
-        loaded = {m.name: m for m in client.ps()}
-    except ServerError:
-        loaded = {}
     out: dict[str, ModelInfo] = {}
     wanted = list(dict.fromkeys(names))
-    with ThreadPoolExecutor(max_workers=max(1, min(8, len(wanted)))) as pool:
+    # /api/ps and every /api/show at once: one round trip however many models.
+    with ThreadPoolExecutor(max_workers=min(9, len(wanted) + 1)) as pool:
+        running = pool.submit(client.ps)
         shown = dict(zip(wanted, pool.map(lambda n: _show(client, n), wanted), strict=True))
+        try:
+            loaded = {m.name: m for m in running.result()}
+        except ServerError:
+            loaded = {}
     for name in wanted:
         details = shown[name]
         info = ModelInfo(name, 0, None, None, None)

@@ -233,15 +233,23 @@ def server_failure(settings: Settings, exc: Any) -> Result:
 def server_version(ctx: Context) -> Result:
     from concurrent.futures import ThreadPoolExecutor
 
+    from .. import fit
+    from ..models import details_for
     from ..server import ServerError
 
-    # Three independent questions at once: a slow server costs one round trip, not three.
-    # The model list is kept for server.models, which would otherwise ask again.
-    with _client(ctx, 3.0) as client, ThreadPoolExecutor(3) as pool:
+    # Independent questions at once: a slow server costs one round trip, not one per
+    # question. The model list and the details of the models in use are kept for
+    # server.models and model.fit, which would otherwise ask again, later.
+    in_use = [model for _, _, model in fit.uses(ctx.settings)]
+    with _client(ctx, 3.0) as client, ThreadPoolExecutor(4) as pool:
         identity = pool.submit(client.identity)
         version = pool.submit(client.version)
         tags = pool.submit(client.tags)
+        details = pool.submit(details_for, client, in_use) if in_use else None
+        # Recorded after every request is on its way: recording waits for the answer.
         ctx.fact("tags", lambda: _settle(tags))
+        if details is not None:
+            ctx.fact("details", lambda: _settle(details))
         try:
             identity.result()  # "not Ollama" explains a version failure, so it comes first
             found = version.result()
@@ -336,11 +344,19 @@ def model_fit(ctx: Context) -> Result:
     uses = fit.uses(ctx.settings)
     if not uses:
         return skip("skipped: no managed client has a model")
-    try:
-        with _client(ctx, 3.0) as client:
-            infos = details_for(client, [model for _, _, model in uses])
-    except ServerError as exc:
-        return _server_failure(ctx, exc)
+
+    def ask() -> tuple[Any, Exception | None]:
+        try:
+            with _client(ctx, 3.0) as client:
+                return details_for(client, [model for _, _, model in uses]), None
+        except ServerError as exc:
+            return None, exc
+
+    infos, error = ctx.fact("details", ask)
+    if error is not None:
+        if isinstance(error, ServerError):
+            return _server_failure(ctx, error)
+        raise error
     verdicts = [
         fit.judge(client, role, model, offer(infos[model]), ctx.settings.options(client).context)
         for client, role, model in uses
