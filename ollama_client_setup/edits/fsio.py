@@ -177,11 +177,11 @@ def _left_by_dead_run(leftover: Path) -> bool:
     return False
 
 
-def sweep_temp_dirs(folder: Path, stop: Path | None = None) -> None:
+def sweep_temp_dirs(folder: Path) -> None:
     """Remove the temp folders create_tree or remove_tree left beside `folder` or any of its
-    parents (up to `stop`) when a run was killed half-way."""
+    parents when a run was killed half-way."""
     for current in [folder, *folder.parents]:
-        if current == stop or current.parent == current:
+        if current.parent == current:
             break
         try:
             found = list(current.parent.glob(f".{current.name}{TEMP_TAG}*"))

@@ -150,8 +150,12 @@ class CodexDefault(Change):
         # The blank line put between the new top-level keys and the first table, when _cut
         # left it (it cannot tell it from the user's own blank lines once lines were added
         # above it).
-        blank = cut_at is not None and text[cut_at : cut_at + 1] == "\n"
-        if memo.get("gap") and blank and (cut_at == 0 or text[cut_at - 1 : cut_at] == "\n"):
+        if (
+            memo.get("gap")
+            and cut_at is not None
+            and text[cut_at : cut_at + 1] == "\n"
+            and (cut_at == 0 or text[cut_at - 1] == "\n")
+        ):
             text = text[:cut_at] + text[cut_at + 1 :]
         return st.restore_final_newline(text, memo)
 

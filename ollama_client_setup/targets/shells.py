@@ -79,7 +79,8 @@ def ps_path(path: Path) -> str:
         rel = path.relative_to(paths.home())
     except ValueError:
         return ps_quote(str(path))
-    escaped = re.sub(r'(["`$])', r"`\1", str(rel).replace("\\", "/"))
+    # PowerShell also ends a double-quoted string at the Unicode double quotes.
+    escaped = re.sub('(["`$\u201c\u201d\u201e])', r"`\1", str(rel).replace("\\", "/"))
     return f'"$HOME/{escaped}"'
 
 
