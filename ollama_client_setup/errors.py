@@ -43,6 +43,13 @@ class UnreachableError(SetupError):
     exit_code = ExitCode.UNREACHABLE
 
 
+class ServerAnswerError(SetupError):
+    """The server answered, but not with what the command needs (status, shape, size)."""
+
+    code = "server.bad_answer"
+    exit_code = ExitCode.CHECKS_FAILED
+
+
 class LoadFailed(SetupError):
     """The server answered but could not load the model (memory, a broken file)."""
 

@@ -202,9 +202,9 @@ def _os_cause(exc: BaseException) -> OSError | None:
 def _classify(exc: httpx.RequestError, seconds: float) -> tuple[Category, str]:
     """Category and a short phrase for a transport failure (``seconds``: the time allowed)."""
     if isinstance(exc, httpx.ConnectTimeout):
-        return Category.TIMEOUT, f"did not accept a connection within {seconds:g} s"
+        return Category.TIMEOUT, f"did not accept a connection within {seconds:.1f} s"
     if isinstance(exc, httpx.TimeoutException):
-        return Category.TIMEOUT, f"did not answer within {seconds:g} s"
+        return Category.TIMEOUT, f"did not answer within {seconds:.1f} s"
     cause = _os_cause(exc)
     detail = str(cause or exc) or type(exc).__name__
     if isinstance(cause, ssl.SSLError):
@@ -308,7 +308,7 @@ class _Reply:
 
     def _timeout(self) -> ServerError:
         return self.error(
-            Category.TIMEOUT, f"{self.url} did not finish answering within {self.budget:g} s."
+            Category.TIMEOUT, f"{self.url} did not finish answering within {self.budget:.1f} s."
         )
 
     def _arm(self) -> None:

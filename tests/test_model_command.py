@@ -133,3 +133,12 @@ def test_warm_command(fake_ollama: FakeOllama) -> None:
     fake_ollama.set_fault("status", status=500, path="/api/chat")
     result = run("model", "warm", code=ExitCode.CHECKS_FAILED)
     assert "could not load llama3.2:3b" in result.stderr and "500" in result.stderr
+
+
+def test_an_answer_that_cannot_be_used_is_not_called_unreachable(fake_ollama: FakeOllama) -> None:
+    setup(fake_ollama.port)
+    fake_ollama.set_fault("malformed", path="/api/tags")
+    result = run("model", "list", code=ExitCode.CHECKS_FAILED)
+    assert "answered, but" in result.stderr and "cannot reach" not in result.stderr
+    result = run("model", "use", "llama3.2:3b", code=ExitCode.CHECKS_FAILED)
+    assert "answered, but" in result.stderr

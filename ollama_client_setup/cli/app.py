@@ -24,6 +24,8 @@ class Application:
         self.json = False
         self.command = ""
         self.warnings: list[str] = []
+        #: Set once files were written, so an interrupt after that does not claim otherwise.
+        self.applied = False
 
     @property
     def color(self) -> bool:
@@ -101,7 +103,14 @@ def command_edge(name: str) -> Callable[[F], F]:
             except SetupError as exc:
                 app.fail(exc)
             except (KeyboardInterrupt, click.Abort):
-                click.echo("\nInterrupted; nothing was changed.", err=True)
+                if app.applied:
+                    click.echo(
+                        "\nInterrupted after the files were updated; "
+                        "`ollama-client-setup status` shows them.",
+                        err=True,
+                    )
+                else:
+                    click.echo("\nInterrupted; nothing was changed.", err=True)
                 sys.exit(ExitCode.INTERRUPTED)
 
         return inner  # type: ignore[return-value]

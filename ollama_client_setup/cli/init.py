@@ -184,6 +184,7 @@ def command(
         secret=key,
         confirm=confirm(app, "Apply these changes?") if interactive else None,
     )
+    app.applied = outcome.applied
     _keep_key(app, outcome.applied, key, store)
     load = shell_target.load_command(shell_target.login_shell(os.environ))
     if app.json:

@@ -35,8 +35,7 @@ SHORT_HELP = {
     "what does not work.",
     "env": "Print the exports for a shell, for eval.",
     "init": "Set up this machine for the server: shells, clients, and a check that it answers.",
-    "model": "List the server's models, switch the model every client uses, show the current "
-    "one.",
+    "model": "List the server's models, switch the model every client uses, show the current one.",
     "smoke": "Send the model a few real, small requests (chat, streaming, JSON, a tool call, "
     "Anthropic) and report each with its timing; with --clients, run each client once too.",
     "status": "Show the settings, every managed file, and drift, in a few lines.",

@@ -7,7 +7,7 @@ from typing import Any
 import click
 
 from .. import endpoints, validate, workflow
-from ..errors import LoadFailed, RefusedError, UnreachableError
+from ..errors import LoadFailed, RefusedError, ServerAnswerError, SetupError, UnreachableError
 from ..settings import CLIENTS, Settings
 from .app import Application, command_edge, dry_run_option, json_option
 from .planview import file_lines, show_dry_run
@@ -39,11 +39,17 @@ def _server(settings: Settings, timeout: float = 5.0) -> Any:
     return connect(settings, timeout=timeout)
 
 
-def _unreachable(settings: Settings, exc: Exception, extra_hint: str = "") -> UnreachableError:
-    return UnreachableError(
-        f"cannot reach the server at {endpoints.server_root(settings)}: {exc}",
-        hint=f"Run `ollama-client-setup doctor` to see where the path breaks.{extra_hint}",
-    )
+#: Failures where nothing answered; anything else is an answer the tool could not use.
+_NO_ANSWER = ("dns", "refused", "timeout", "unreachable", "reset")
+
+
+def _server_error(settings: Settings, exc: Any, extra_hint: str = "") -> SetupError:
+    """Exit 6 only when the server could not be reached; an answer we cannot use is exit 3."""
+    root = endpoints.server_root(settings)
+    hint = f"Run `ollama-client-setup doctor` to see where the path breaks.{extra_hint}"
+    if getattr(getattr(exc, "category", None), "value", None) in _NO_ANSWER:
+        return UnreachableError(f"cannot reach the server at {root}: {exc}", hint=hint)
+    return ServerAnswerError(f"the server at {root} answered, but: {exc}", hint=hint)
 
 
 @command.command("list")
@@ -59,7 +65,7 @@ def list_models(app: Application, as_json: bool) -> None:
         with _server(settings) as client:
             infos = catalog(client)
     except ServerError as exc:
-        raise _unreachable(settings, exc) from None
+        raise _server_error(settings, exc) from None
     used = uses(settings)
     fits: dict[str, dict[str, dict[str, Any]]] = {}
     for info in infos:
@@ -235,6 +241,7 @@ def use(
     if not no_check:
         fit_warnings(app, update(settings), affected_uses(update(settings), client, role), strict)
     outcome = workflow.reconcile(update, dry_run=dry_run)
+    app.applied = outcome.applied
     if app.json:
         app.emit(
             {
@@ -292,7 +299,7 @@ def warm(app: Application, name: str | None, as_json: bool) -> None:
             loaded, total = load(server, name)
     except ServerError as exc:
         if exc.category.value in ("dns", "refused", "timeout", "unreachable", "reset"):
-            raise _unreachable(settings, exc) from None
+            raise _server_error(settings, exc) from None
         raise LoadFailed(
             f"the server could not load {name}: {exc}",
             hint="A 500 here usually means the model does not fit in the server's memory; "
@@ -319,7 +326,7 @@ def _checked(settings: Settings, name: str) -> str:
         with _server(settings) as server:
             available = [m.name for m in server.tags()]
     except ServerError as exc:
-        raise _unreachable(
+        raise _server_error(
             settings, exc, f" To switch anyway: `ollama-client-setup model use {name} --no-check`."
         ) from None
     found = resolve_name(name, available)
