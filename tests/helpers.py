@@ -13,6 +13,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from ollama_client_setup.cli.main import cli
+from tests.reliability import snapshot as snapshot  # one definition, shared with the trials
 
 VARS = ("OLLAMA_API_BASE", "OPENAI_API_BASE", "OPENAI_API_KEY", "AIDER_MODEL")
 
@@ -28,23 +29,6 @@ def run(*args: str, input: str | None = None, code: int | None = 0) -> Result:
 def run_json(*args: str, code: int | None = 0) -> dict[str, Any]:
     result = run(*args, "--json", code=code)
     return json.loads(result.stdout)
-
-
-def snapshot(root: Path) -> dict[str, tuple[str, object, int]]:
-    """Every path under root: kind, content (bytes or link target) and mode."""
-    out: dict[str, tuple[str, object, int]] = {}
-    for dirpath, dirnames, filenames in os.walk(root):
-        for name in dirnames + filenames:
-            path = Path(dirpath) / name
-            rel = str(path.relative_to(root))
-            st = path.lstat()
-            if path.is_symlink():
-                out[rel] = ("link", os.readlink(path), 0)
-            elif path.is_dir():
-                out[rel] = ("dir", None, st.st_mode)
-            else:
-                out[rel] = ("file", path.read_bytes(), st.st_mode)
-    return out
 
 
 def mtimes(root: Path) -> dict[str, int]:

@@ -14,25 +14,13 @@ from ollama_client_setup import endpoints
 from ollama_client_setup.exitcodes import ExitCode
 from ollama_client_setup.settings import Settings
 from tests.fakes.ollama import FakeOllama
-from tests.helpers import run, run_json
+from tests.helpers import init_at, run, run_json
 
 MODEL = "qwen2.5-coder:7b"
 
 
 def setup(port: int, host: str = "localhost", model: str = MODEL, *extra: str) -> None:
-    run(
-        "init",
-        "--yes",
-        "--host",
-        host,
-        "--port",
-        str(port),
-        "--model",
-        model,
-        "--shell",
-        "bash",
-        *extra,
-    )
+    init_at(port, *extra, host=host, model=model)
 
 
 def load_env(monkeypatch: pytest.MonkeyPatch, host: str, port: int, model: str = MODEL) -> None:
