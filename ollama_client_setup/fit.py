@@ -144,6 +144,42 @@ def uses(settings: Settings) -> list[tuple[str, str, str]]:
     return out
 
 
+def by_model(settings: Settings) -> dict[str, list[str]]:
+    """model -> who uses it ("default", a client, "continue autocomplete"), from uses()."""
+    out: dict[str, list[str]] = {}
+    if settings.model:
+        out[settings.model] = ["default"]
+    for client, role, model in uses(settings):
+        out.setdefault(model, []).append(client if role == "chat" else f"{client} {role}")
+    return out
+
+
+def for_each_client(settings: Settings, model: str, offer: Offer) -> dict[str, dict[str, object]]:
+    """For each managed client (and Continue's autocomplete, when one is set): does `model`
+    fit, and why not."""
+    roles = [(c, "chat") for c in settings.clients]
+    if "continue" in settings.clients and settings.options("continue").autocomplete_model:
+        roles.append(("continue", "autocomplete"))
+    out: dict[str, dict[str, object]] = {}
+    for client, role in roles:
+        verdict = judge(client, role, model, offer, settings.options(client).context)
+        out[client if role == "chat" else f"{client} {role}"] = {
+            "fits": verdict.fits,
+            "reason": verdict.reason(),
+        }
+    return out
+
+
+def affected(settings: Settings, client: str | None, role: str) -> list[tuple[str, str, str]]:
+    """The (client, role, model) uses a change of model touches, on the new settings."""
+    every = uses(settings)
+    if role == "autocomplete":
+        return [u for u in every if u[0] == "continue" and u[1] == "autocomplete"]
+    if client:
+        return [u for u in every if u[0] == client and u[1] == "chat"]
+    return [u for u in every if u[1] == "chat" and not settings.options(u[0]).model]
+
+
 def server_fix(min_context: int) -> str:
     """How to raise the window on the seed's macOS server (a LaunchAgent)."""
     return (

@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from .. import endpoints, validate, workflow
+from .. import endpoints, fit, validate, workflow
 from ..errors import LoadFailed, RefusedError, ServerAnswerError, SetupError, UnreachableError
 from ..settings import CLIENTS, Settings
 from .app import Application, command_edge, dry_run_option, json_option
@@ -16,21 +16,6 @@ from .planview import file_lines, show_dry_run
 @click.group()
 def command() -> None:
     """List the server's models, switch the model every client uses, show the current one."""
-
-
-def uses(settings: Settings) -> dict[str, list[str]]:
-    """model -> who uses it ("default", a client, "continue autocomplete")."""
-    out: dict[str, list[str]] = {}
-    if settings.model:
-        out.setdefault(settings.model, []).append("default")
-    for client in settings.clients:
-        model = settings.model_for(client)
-        if model:
-            out.setdefault(model, []).append(client)
-        auto = settings.options(client).autocomplete_model
-        if auto:
-            out.setdefault(auto, []).append(f"{client} autocomplete")
-    return out
 
 
 def _server(settings: Settings, timeout: float = 5.0) -> Any:
@@ -66,11 +51,13 @@ def list_models(app: Application, as_json: bool) -> None:
             infos = catalog(client)
     except ServerError as exc:
         raise _server_error(settings, exc) from None
-    used = uses(settings)
+    from ..models import offer
+
+    used = fit.by_model(settings)
     fits: dict[str, dict[str, dict[str, Any]]] = {}
     for info in infos:
         info.used_by = used.get(info.name, [])
-        fits[info.name] = _fits(settings, info)
+        fits[info.name] = fit.for_each_client(settings, info.name, offer(info))
     if app.json:
         models = [{**i.to_dict(), "fit": fits[i.name]} for i in infos]
         app.emit({"server_root": endpoints.server_root(settings), "models": models})
@@ -96,27 +83,10 @@ def list_models(app: Application, as_json: bool) -> None:
             app.echo(f"    (details unavailable: {info.error})")
 
 
-def _fits(settings: Settings, info: Any) -> dict[str, dict[str, Any]]:
-    """For each managed client (and Continue's autocomplete): does this model fit?"""
-    from .. import fit
-    from ..models import offer
-
-    out = {}
-    roles = [(c, "chat") for c in settings.clients]
-    if "continue" in settings.clients and settings.options("continue").autocomplete_model:
-        roles.append(("continue", "autocomplete"))
-    for client, role in roles:
-        verdict = fit.judge(client, role, info.name, offer(info), settings.options(client).context)
-        key = client if role == "chat" else f"{client} {role}"
-        out[key] = {"fits": verdict.fits, "reason": verdict.reason()}
-    return out
-
-
 def fit_warnings(
     app: Application, settings: Settings, affected: list[tuple[str, str, str]], strict: bool
 ) -> None:
     """Warn (or, with --strict, refuse) when a model lacks what a managed client needs."""
-    from .. import fit
     from ..models import details_for, offer
     from ..server import ServerError
 
@@ -137,18 +107,6 @@ def fit_warnings(
                 "list` marks them), or leave out --strict.",
             )
         app.warn(message)
-
-
-def affected_uses(settings: Settings, client: str | None, role: str) -> list[tuple[str, str, str]]:
-    """The (client, role, model) uses a change of model touches, judged on the new settings."""
-    from .. import fit
-
-    every = fit.uses(settings)
-    if role == "autocomplete":
-        return [u for u in every if u[0] == "continue" and u[1] == "autocomplete"]
-    if client:
-        return [u for u in every if u[0] == client and u[1] == "chat"]
-    return [u for u in every if u[1] == "chat" and not settings.options(u[0]).model]
 
 
 @command.command("current")
@@ -239,7 +197,7 @@ def use(
         return current.with_changes(model=name)
 
     if not no_check:
-        fit_warnings(app, update(settings), affected_uses(update(settings), client, role), strict)
+        fit_warnings(app, update(settings), fit.affected(update(settings), client, role), strict)
     outcome = workflow.reconcile(update, dry_run=dry_run)
     app.applied = outcome.applied
     if app.json:

@@ -296,23 +296,11 @@ def server_models(ctx: Context) -> Result:
     )
 
 
-def wanted_models(settings: Settings) -> dict[str, list[str]]:
-    """model -> the uses that need it ("default", "claude-code", "continue autocomplete")."""
-    uses: dict[str, list[str]] = {}
-    if settings.model:
-        uses.setdefault(settings.model, []).append("default")
-    for client in settings.clients:
-        options = settings.options(client)
-        if options.model:
-            uses.setdefault(options.model, []).append(client)
-        if options.autocomplete_model:
-            uses.setdefault(options.autocomplete_model, []).append(f"{client} autocomplete")
-    return uses
-
-
 def model_available(ctx: Context) -> Result:
     available: list[str] = ctx.data("server.models").get("models", [])
-    uses = wanted_models(ctx.settings)
+    from .. import fit
+
+    uses = fit.by_model(ctx.settings)
     if not uses:
         suggestion = available[0] if available else "MODEL"
         return warn(

@@ -37,8 +37,6 @@ class Change(ABC):
     bom_reason: ClassVar[str | None] = None
     #: The content is a secret: diffs and messages never show it.
     secret: ClassVar[bool] = False
-    #: Whether uninstall may delete the file when reverting leaves only white space.
-    drop_if_empty: ClassVar[bool] = True
     #: Whether the tool's lines follow a file that uses CRLF throughout. False keeps the
     #: file's own lines as they are but writes the tool's with LF only.
     crlf: bool = True
