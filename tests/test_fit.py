@@ -71,11 +71,12 @@ def test_doctor_reports_a_4k_window_as_too_small_for_claude_code() -> None:
     assert "cannot ask for a window itself" in text
 
 
-def test_doctor_offers_init_context_for_clients_that_can_ask() -> None:
+def test_a_4k_window_is_no_problem_for_continue_chat() -> None:
+    """Continue's chat has no minimum window (it sends num_ctx itself), unlike Claude Code."""
     models = [FakeModel("qwen2.5-coder:7b", loaded=True, loaded_context=4096)]
     with FakeOllama(models) as fake:
         init(fake.port, "qwen2.5-coder:7b", "continue")
-        fit.needs_for("continue")  # continue chat has no minimum: fits
+        assert fit.needs_for("continue").min_context is None
         assert fit_check(code=ExitCode.OK)["status"] == "ok"
 
 
