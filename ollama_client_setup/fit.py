@@ -56,7 +56,14 @@ NEEDS: tuple[Need, ...] = (
         "autocomplete needs fill-in-the-middle (the `insert` capability)",
     ),
     Need("opencode", "chat", ("tools",), None, False, "OpenCode works through tool calls"),
-    Need("aider", "chat", (), None, True, "Aider needs no tools and sends num_ctx itself"),
+    Need(
+        "aider",
+        "chat",
+        (),
+        None,
+        True,
+        "Aider needs no tools; it sends num_ctx itself, pinned to the server's window",
+    ),
 )
 
 
@@ -71,6 +78,8 @@ class Offer:
     capabilities: tuple[str, ...] | None  # None: unknown (the server did not say)
     max_context: int | None
     loaded_context: int | None
+    #: The window init or `model use` measured for it (Settings.windows), if any.
+    measured_context: int | None = None
 
 
 @dataclass(frozen=True)
@@ -125,6 +134,8 @@ def judge(
         window, source = min(requested, offer.max_context or requested), "asked for by the tool"
     elif offer.loaded_context:
         window, source = offer.loaded_context, "what the server allocated for it now"
+    elif offer.measured_context:
+        window, source = offer.measured_context, "what the server gave it when last measured"
     small = bool(need.min_context and window is not None and window < need.min_context)
     if need.min_context and offer.max_context and offer.max_context < need.min_context:
         window, source, small = offer.max_context, MODEL_LIMIT, True

@@ -12,6 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from . import names
 from .server import ModelDetails, OllamaClient, ServerError
 
 
@@ -50,7 +51,7 @@ def catalog(client: OllamaClient) -> list[ModelInfo]:
     """Every model with details; raises ServerError only when the list itself fails."""
     entries = client.tags()
     try:
-        loaded = {m.name: m for m in client.ps()}
+        loaded = {names.key(m.name): m for m in client.ps()}
     except ServerError:
         loaded = {}  # Older or restricted servers: "loaded" is then unknown, not an error.
     infos = [
@@ -75,19 +76,15 @@ def catalog(client: OllamaClient) -> list[ModelInfo]:
             if info.capabilities is None:
                 info.capabilities = details.capabilities
     for info in infos:
-        running = loaded.get(info.name)
+        running = loaded.get(names.key(info.name))
         if running is not None:
             info.loaded, info.loaded_context = True, running.context_length
     return sorted(infos, key=lambda i: i.name)
 
 
 def resolve_name(name: str, available: list[str]) -> str | None:
-    """The server's name for `name`: exact, or NAME for NAME:latest."""
-    if name in available:
-        return name
-    if ":" not in name and f"{name}:latest" in available:
-        return f"{name}:latest"
-    return None
+    """The server's name for `name`: exact, or NAME for NAME:latest (names.find)."""
+    return names.find(name, available)
 
 
 def closest(name: str, available: list[str], n: int = 3) -> list[str]:
@@ -109,16 +106,16 @@ def human_tokens(count: int | None) -> str:
     return f"{count // 1024}k" if count % 1024 == 0 else f"{count / 1000:.0f}k"
 
 
-def details_for(client: OllamaClient, names: list[str]) -> dict[str, ModelInfo]:
+def details_for(client: OllamaClient, models: list[str]) -> dict[str, ModelInfo]:
     """Details for just these models (what fit checks need), one /api/show each plus /api/ps."""
     out: dict[str, ModelInfo] = {}
-    wanted = list(dict.fromkeys(names))
+    wanted = list(dict.fromkeys(models))
     # /api/ps and every /api/show at once: one round trip however many models.
     with ThreadPoolExecutor(max_workers=min(9, len(wanted) + 1)) as pool:
         running = pool.submit(client.ps)
         shown = dict(zip(wanted, pool.map(lambda n: _show(client, n), wanted), strict=True))
         try:
-            loaded = {m.name: m for m in running.result()}
+            loaded = {names.key(m.name): m for m in running.result()}
         except ServerError:
             loaded = {}
     for name in wanted:
@@ -131,18 +128,20 @@ def details_for(client: OllamaClient, names: list[str]) -> dict[str, ModelInfo]:
             info.max_context = details.context_length
             info.parameter_size = details.parameter_size
             info.quantization = details.quantization_level
-        running = loaded.get(name)
+        running = loaded.get(names.key(name))
         if running is not None:
             info.loaded, info.loaded_context = True, running.context_length
         out[name] = info
     return out
 
 
-def offer(info: ModelInfo) -> Any:
+def offer(info: ModelInfo, measured: int | None = None) -> Any:
+    """What the model offers; `measured` is the window the settings hold for it."""
     from .fit import Offer
 
     caps = None if info.capabilities is None or info.error else tuple(info.capabilities)
-    return Offer(caps, info.max_context, info.loaded_context if info.loaded else None)
+    loaded = info.loaded_context if info.loaded else None
+    return Offer(caps, info.max_context, loaded, measured)
 
 
 def warm(client: OllamaClient, name: str, *, deadline: float = 300.0) -> tuple[float, float]:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from . import paths, validate
+from . import names, paths, validate
 from .errors import SettingsError
 
 DEFAULT_HOST = "ollama-server"
@@ -26,7 +26,7 @@ _HEADER = """\
 
 # table -> key -> attribute
 _SCHEMA: dict[str, dict[str, str]] = {
-    "server": {"host": "host", "port": "port", "api_key": "api_key_store"},
+    "server": {"host": "host", "port": "port", "api_key": "api_key_store", "windows": "windows"},
     "model": {"default": "model"},
     "shells": {"managed": "shells", "completion": "completion"},
     "clients": {"managed": "clients"},
@@ -67,6 +67,10 @@ class Settings:
     completion: bool = True
     clients: tuple[str, ...] = ()
     client_options: dict[str, ClientOptions] = field(default_factory=dict)
+    #: The window (tokens) the server gives each model when a request names none, as
+    #: measured by init and `model use` (docs/server.md, "One window per model"), keyed by
+    #: the canonical model name. Every client that sends num_ctx is pinned to it.
+    windows: dict[str, int] = field(default_factory=dict)
     #: The file these came from; None for defaults that were never saved.
     source: Path | None = field(default=None, compare=False)
 
@@ -83,6 +87,10 @@ class Settings:
     def model_for(self, client: str) -> str | None:
         """The model a client uses: its own override, else the default."""
         return self.options(client).model or self.model
+
+    def window_for(self, model: str | None) -> int | None:
+        """The server's measured window for `model` (None: not measured yet)."""
+        return names.lookup(self.windows, model)
 
     def mode_for(self, client: str) -> str | None:
         modes = MODES.get(client)
@@ -122,6 +130,16 @@ def _convert(attr: str, value: object) -> object:
         if not isinstance(value, bool):
             raise ValueError("expected true or false")
         return value
+    if attr == "windows":
+        if not isinstance(value, dict):
+            raise ValueError('expected a table of model = tokens, like { "qwen3:8b" = 4096 }')
+        out: dict[str, int] = {}
+        for model, tokens in value.items():
+            try:
+                out[names.canonical(validate.check_model(model))] = check_context(tokens)
+            except ValueError as exc:
+                raise ValueError(f"{model!r}: {exc}") from None
+        return out
     if attr == "shells":
         return _names(value, SHELLS, "shell")
     if attr == "clients":
@@ -294,8 +312,17 @@ def render(settings: Settings, current: str | None) -> str:
     import tomlkit
 
     doc = tomlkit.parse(current) if current else tomlkit.parse(_HEADER)
+    windows = None
+    if settings.windows:
+        windows = tomlkit.inline_table()
+        windows.update(dict(sorted(settings.windows.items())))
     wanted: dict[str, dict[str, object]] = {
-        "server": {"host": settings.host, "port": settings.port, "api_key": settings.api_key_store},
+        "server": {
+            "host": settings.host,
+            "port": settings.port,
+            "api_key": settings.api_key_store,
+            "windows": windows,
+        },
         "model": {"default": settings.model},
         "shells": {
             "managed": list(settings.shells),

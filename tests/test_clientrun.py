@@ -25,6 +25,7 @@ from ollama_client_setup import settings as settings_mod
 from ollama_client_setup.cli import smoke as smoke_cli
 from ollama_client_setup.doctor.model import Status
 from ollama_client_setup.exitcodes import ExitCode
+from tests import realclients
 from tests.fakes.ollama import FakeOllama
 from tests.fakes.stub_clients import CLIENT_STUBS, install_client_stub
 from tests.helpers import run, run_json
@@ -251,6 +252,7 @@ def test_server_error_is_an_http_error(fake: FakeOllama, bin_dir: Path) -> None:
 
 def test_not_installed_is_skipped_with_the_install_command(fake: FakeOllama, bin_dir: Path) -> None:
     settings = setup(fake.port, "aider", "continue")
+    fake.clear_requests()  # init's own request, which learnt the window
     runs = dict(clientrun.run_clients(settings, token=TOKEN))
     assert runs["continue"].status is Status.SKIP
     assert runs["continue"].summary == (
@@ -464,9 +466,10 @@ def test_doctor_clients_check_names_the_program_and_its_version(
 
 @pytest.mark.realclient
 @pytest.mark.parametrize("name", list(PROGRAMS))
-def test_real_client_answers_from_the_fake_server(fake: FakeOllama, name: str) -> None:
-    if shutil.which(PROGRAMS[name]) is None:
-        pytest.skip(f"{PROGRAMS[name]} is not installed")
+def test_real_client_answers_from_the_fake_server(
+    fake: FakeOllama, name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    realclients.use(PROGRAMS[name], monkeypatch)
     settings = setup(fake.port, name)
     fake.clear_requests()
     result = run_one(settings, name, timeout=60)

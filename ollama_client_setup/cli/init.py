@@ -178,6 +178,11 @@ def command(
                 strict,
             )
 
+    if found is not None and found.reachable:
+        given = _server_spelling(found, given)
+        if not dry_run:
+            given = _measure_windows(app, found, given.apply(current, os.environ), given)
+
     outcome = workflow.reconcile(
         lambda s: given.apply(s, os.environ),
         dry_run=dry_run,
@@ -298,6 +303,28 @@ def _clamp_context(app: Application, found: Probe, settings: Settings, given: Ch
     return given
 
 
+def _server_spelling(found: Probe, given: Choices) -> Choices:
+    """--model testmodel is kept as the server names it (testmodel:latest), so what the
+    files say matches /api/ps and /api/tags exactly (docs/server.md, "Model names")."""
+    from ..models import resolve_name
+
+    name = resolve_name(given.model, found.models) if given.model else None
+    return replace(given, model=name) if name and name != given.model else given
+
+
+def _measure_windows(app: Application, found: Probe, target: Settings, given: Choices) -> Choices:
+    """The server's window for each model in use that it has (one request each, which
+    loads the model), so every client is pinned to or told the same number."""
+    from .. import windows
+    from ..models import resolve_name
+    from . import windowview
+
+    models = [m for m in windows.models_in_use(target) if resolve_name(m, found.models)]
+    measured = windows.merged(target, windowview.measure(app, target, models))
+    windowview.warn_reloads(app, target.with_changes(windows=measured))
+    return replace(given, windows=measured)
+
+
 def _describe_clients(app: Application, settings: Settings) -> None:
     """How to use each configured client now (e.g. `claude-ollama`, a Codex profile)."""
     from ..targets import clients
@@ -327,5 +354,6 @@ def _settings_dict(settings: Settings) -> dict[str, Any]:
         "shells": list(settings.shells),
         "clients": list(settings.clients),
         "client_options": {k: v.to_table() for k, v in settings.client_options.items()},
+        "windows": dict(settings.windows),
         "server_root": endpoints.server_root(settings),
     }

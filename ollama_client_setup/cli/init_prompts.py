@@ -37,6 +37,8 @@ class Choices:
     api_key_store: str | None = None
     #: Interactive answers replace the client list instead of adding to it.
     replace_clients: bool = False
+    #: The server's windows per model, measured now (None keeps the current ones).
+    windows: dict[str, int] | None = None
 
     def apply(self, current: Settings, environ: Mapping[str, str]) -> Settings:
         chosen = list(self.shells) or list(current.shells) or shell_target.detect(environ)
@@ -55,6 +57,8 @@ class Choices:
             if self.api_key_store is None
             else (self.api_key_store or None),
         )
+        if self.windows is not None:
+            new = new.with_changes(windows=self.windows)
         if self.claude_code_mode:
             new = new.with_options("claude-code", mode=self.claude_code_mode)
         if self.codex_mode:

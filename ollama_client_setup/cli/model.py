@@ -6,9 +6,10 @@ from typing import Any
 
 import click
 
-from .. import endpoints, fit, validate, workflow
+from .. import endpoints, fit, validate, windows, workflow
 from ..errors import LoadFailed, RefusedError, ServerAnswerError, SetupError, UnreachableError
 from ..settings import CLIENTS, Settings
+from . import windowview
 from .app import Application, command_edge, dry_run_option, json_option
 from .planview import file_lines, show_dry_run
 
@@ -57,7 +58,8 @@ def list_models(app: Application, as_json: bool) -> None:
     fits: dict[str, dict[str, dict[str, Any]]] = {}
     for info in infos:
         info.used_by = used.get(info.name, [])
-        fits[info.name] = fit.for_each_client(settings, info.name, offer(info))
+        measured = settings.window_for(info.name)
+        fits[info.name] = fit.for_each_client(settings, info.name, offer(info, measured))
     if app.json:
         models = [{**i.to_dict(), "fit": fits[i.name]} for i in infos]
         app.emit({"server_root": endpoints.server_root(settings), "models": models})
@@ -97,7 +99,7 @@ def fit_warnings(
             infos = details_for(client, [m for _, _, m in affected])
     except ServerError:
         return  # Reachability is reported elsewhere; fit cannot be judged now.
-    offers = {n: offer(i) for n, i in infos.items() if not i.error}
+    offers = {n: offer(i, settings.window_for(n)) for n, i in infos.items() if not i.error}
     for verdict in fit.misfits(settings, offers, affected):
         message = f"{verdict.client}: {verdict.reason()}"
         if strict:
@@ -150,7 +152,8 @@ def current(app: Application, as_json: bool) -> None:
 @click.option(
     "--no-warm",
     is_flag=True,
-    help="Do not load the model on the server afterwards (loading can take a while).",
+    help="Do not load the model on the server now (loading can take a while); its window "
+    "is then not measured, so Aider is not pinned to it.",
 )
 @click.option(
     "--strict",
@@ -198,7 +201,19 @@ def use(
 
     if not no_check:
         fit_warnings(app, update(settings), fit.affected(update(settings), client, role), strict)
-    outcome = workflow.reconcile(update, dry_run=dry_run)
+    measured: dict[str, int] = {}
+    if not (no_check or no_warm or dry_run):
+        # Loads the model, so the first answer is quick, and learns the window every client
+        # is then pinned to or told (docs/server.md, "One window per model").
+        measured = windowview.measure(app, update(settings), [name])
+
+    def switched(current: Settings) -> Settings:
+        new = update(current)
+        return new.with_changes(windows=windows.merged(new, measured))
+
+    outcome = workflow.reconcile(switched, dry_run=dry_run)
+    if not (no_check or no_warm or dry_run):
+        windowview.warn_reloads(app, outcome.settings)
     app.applied = outcome.applied
     if app.json:
         app.emit(
@@ -218,24 +233,6 @@ def use(
     lines = file_lines(outcome.plan, done=True)
     app.echo(f"{who[0].upper()}{who[1:]} now uses {name}.")
     app.echo("\n".join(lines) if lines else "Nothing to change: every file already uses it.")
-    if not (no_check or no_warm):
-        _warm_and_report(app, outcome.settings, name)
-
-
-def _warm_and_report(app: Application, settings: Settings, name: str) -> None:
-    from ..models import warm as load
-    from ..server import ServerError
-
-    try:
-        with _server(settings) as server, app.progress(f"Loading {name} on the server"):
-            loaded, total = load(server, name)
-    except ServerError as exc:
-        app.warn(f"could not load {name} now ({exc}); the first request will load it")
-        return
-    if loaded >= 0.05:
-        app.echo(f"Loaded {name} on the server in {loaded:.1f} s, so the first answer is quick.")
-    else:
-        app.echo(f"{name} was already loaded ({total:.1f} s round trip).")
 
 
 @command.command("warm")

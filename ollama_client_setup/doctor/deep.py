@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .. import compat
+from .. import compat, names
 from ..models import resolve_name
 from .model import Context, Fix, Result, fail, ok, skip, warn
 from .network import _client, _server_failure
@@ -105,10 +105,10 @@ def reload(ctx: Context) -> Result:
             f"the model reloads between requests ({seconds:.1f} s load on an identical request)",
             Fix(
                 "Usually clients ask for different context sizes (num_ctx), and every change "
-                "reloads the model. Give every client the same window for this model with "
-                "`ollama-client-setup init --yes --context N` (one N, at most the model's "
-                "maximum from `ollama-client-setup model list`), and set the same "
-                "OLLAMA_CONTEXT_LENGTH on the server for clients that cannot ask.",
+                "reloads the model. `init` measures the server's window and pins every "
+                "client to it; run it again (the `runners` check shows what each client "
+                "sends):",
+                "ollama-client-setup init --yes",
             ),
             "Other causes: OLLAMA_KEEP_ALIVE too short on the server, or more models in use "
             "than OLLAMA_MAX_LOADED_MODELS allows.",
@@ -133,7 +133,7 @@ def context(ctx: Context) -> Result:
     try:
         with _client(ctx, 30.0) as client:
             try:
-                loaded = {m.name: m for m in client.ps()}.get(model)
+                loaded = {names.key(m.name): m for m in client.ps()}.get(names.key(model))
             except ServerError:
                 loaded = None  # Servers before /api/ps: measure instead.
             window = loaded.context_length if loaded else None

@@ -345,8 +345,15 @@ def model_fit(ctx: Context) -> Result:
         if isinstance(error, ServerError):
             return _server_failure(ctx, error)
         raise error
+    settings = ctx.settings
     verdicts = [
-        fit.judge(client, role, model, offer(infos[model]), ctx.settings.options(client).context)
+        fit.judge(
+            client,
+            role,
+            model,
+            offer(infos[model], settings.window_for(model)),
+            settings.options(client).context,
+        )
         for client, role, model in uses
     ]
     missing = [v for v in verdicts if v.missing]

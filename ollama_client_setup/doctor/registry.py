@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .. import compat
 from ..settings import Settings
-from . import deep, local, network
+from . import cost, deep, local, network
 from .model import Check
 
 _BASE = [
@@ -41,6 +41,13 @@ _TAIL = [
         deep=True,
     ),
     Check("reload", "the model stays loaded", deep.reload, ("model.available",), deep=True),
+    Check(
+        "runners",
+        "clients share one runner and its prompt cache",
+        cost.runners,
+        ("model.available",),
+        deep=True,
+    ),
     Check("context", "the server's window", deep.context, ("model.available",), deep=True),
     Check("origin", "browser origins", deep.origin, ("server.version",), deep=True),
 ]

@@ -1,5 +1,6 @@
-"""Aider: `model:` and an OLLAMA_API_BASE item in `set-env:` of ~/.aider.conf.yml, and with
-`init --context N` a pinned num_ctx for that model in ~/.aider.model.settings.yml.
+"""Aider: `model:` and an OLLAMA_API_BASE item in `set-env:` of ~/.aider.conf.yml, and a
+pinned num_ctx for that model in ~/.aider.model.settings.yml (the server's own window for the
+model, or `init --context N`).
 
 OLLAMA_API_BASE is the server root: Aider (through litellm) appends /api/chat itself, and a
 /v1 there fails silently (shared/reference/clients.md). Every other line of either file is
@@ -498,9 +499,12 @@ class Aider(Client):
         changes: list[Change] = [
             AiderConf(path, "aider", ctx.model, ctx.root, skip_flag=ctx.skip_flag, manual=manual)
         ]
-        if ctx.model and ctx.options.context:
-            # Without a window of its own, Aider sizes num_ctx to each prompt (clients.md).
-            # No change otherwise: the engine reverts a file no change wants any more.
+        num_ctx = ctx.num_ctx_of(ctx.model)
+        if ctx.model and num_ctx:
+            # Without a window of its own, Aider sizes num_ctx to each prompt, and every new
+            # value restarts the model on the server (docs/clients/aider.md): pin it to the
+            # window every other client gets. No change when the window is unknown: the
+            # engine reverts a file no change wants any more.
             pinned = settings_path()
             name = endpoints.aider_model(ctx.model)
             changes.append(
@@ -508,11 +512,11 @@ class Aider(Client):
                     pinned,
                     "aider",
                     ctx.model,
-                    ctx.options.context,
+                    num_ctx,
                     skip_flag=ctx.skip_flag,
                     manual=f"add this entry to {paths.display(pinned)} yourself:\n"
                     f"    - name: {name}\n      extra_params:\n"
-                    f"        num_ctx: {ctx.options.context}",
+                    f"        num_ctx: {num_ctx}",
                 )
             )
         return changes
@@ -520,8 +524,9 @@ class Aider(Client):
     def describe(self, ctx: ClientContext) -> str:
         model = endpoints.aider_model(ctx.model) if ctx.model else "(no model chosen)"
         line = f"Aider uses {model} at {ctx.root} ({paths.display(conf_path())})"
-        if ctx.model and ctx.options.context:
-            line += f", num_ctx {ctx.options.context} ({paths.display(settings_path())})"
+        num_ctx = ctx.num_ctx_of(ctx.model)
+        if ctx.model and num_ctx:
+            line += f", num_ctx {num_ctx} ({paths.display(settings_path())})"
         return line
 
 

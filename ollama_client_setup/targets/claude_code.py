@@ -27,6 +27,10 @@ MODEL_VARS = (
     "ANTHROPIC_DEFAULT_HAIKU_MODEL",
     "CLAUDE_CODE_SUBAGENT_MODEL",
 )
+#: What keeps Claude Code's prompt the same from one request to the next, so the server's
+#: prompt cache holds (docs/clients/claude-code.md, "Prompt cache"): without it the system
+#: prompt starts with a line that changes with every prompt.
+CACHE_VARS = {"CLAUDE_CODE_ATTRIBUTION_HEADER": "0"}
 #: Every variable the tool may write, in the order it writes them.
 OWNED = (
     "ANTHROPIC_BASE_URL",
@@ -34,6 +38,8 @@ OWNED = (
     "ANTHROPIC_API_KEY",
     *MODEL_VARS,
     "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC",
+    *CACHE_VARS,
+    "CLAUDE_CODE_AUTO_COMPACT_WINDOW",
     "API_TIMEOUT_MS",
 )
 #: A cold load of a large model over a slow disk can outlast the default request timeout
@@ -52,6 +58,11 @@ def variables(ctx: ClientContext) -> dict[str, str]:
     if ctx.model:
         values.update(dict.fromkeys(MODEL_VARS, ctx.model))
     values["CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC"] = "1"
+    values.update(CACHE_VARS)
+    if ctx.window:
+        # Claude Code compacts at its own models' ~200k otherwise, long after the server has
+        # silently cut the prompt to its window (docs/clients/claude-code.md).
+        values["CLAUDE_CODE_AUTO_COMPACT_WINDOW"] = str(ctx.window)
     values["API_TIMEOUT_MS"] = TIMEOUT_MS
     return {name: values[name] for name in OWNED if name in values}
 

@@ -10,11 +10,11 @@ import importlib
 import shutil
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar
 
-from .. import endpoints, paths
+from .. import endpoints, names, paths
 from ..edits.changes import Change
 from ..settings import CLIENTS, ClientOptions, Settings
 from .shells import Launcher
@@ -35,6 +35,21 @@ class ClientContext:
     #: The client's mode (claude-code: launcher|settings; codex: profile|default), or None.
     mode: str | None
     environ: Mapping[str, str]
+    #: The server's measured window per model (canonical names; see Settings.windows).
+    windows: Mapping[str, int] = field(default_factory=dict)
+
+    def window_of(self, model: str | None) -> int | None:
+        """The window the server gives `model` when a request names none (None: unknown)."""
+        return names.lookup(self.windows, model)
+
+    @property
+    def window(self) -> int | None:
+        return self.window_of(self.model)
+
+    def num_ctx_of(self, model: str | None) -> int | None:
+        """What a client that sends num_ctx itself must send for `model`: the user's
+        --context, else the server's own window, so every client shares one runner."""
+        return self.options.context or self.window_of(model)
 
     @property
     def home(self) -> Path:
@@ -100,6 +115,7 @@ def context(settings: Settings, name: str, environ: Mapping[str, str]) -> Client
         options=settings.options(name),
         mode=settings.mode_for(name),
         environ=environ,
+        windows=settings.windows,
     )
 
 

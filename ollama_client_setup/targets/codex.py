@@ -9,11 +9,12 @@ ever written; only the Responses API is supported (no `wire_api = "chat"`).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from .. import paths
+from .. import names, paths
 from ..edits.changes import Change, Memo, OwnedFile, Rendered
 from ..errors import ContentError
 from . import structured as st
@@ -23,6 +24,8 @@ PROVIDER = "ollama-server"
 PROVIDER_NAME = "Ollama server"
 PROFILE = "ollama-server"
 TABLE = ("model_providers", PROVIDER)
+#: The top-level keys of config.toml the tool sets in default mode.
+TOP_KEYS = ("model", "model_provider", "model_catalog_json")
 
 
 STREAM_IDLE_TIMEOUT_MS = 900_000
@@ -44,15 +47,72 @@ def _provider_lines(base_url: str) -> list[str]:
     ]
 
 
-def profile_text(model: str | None, base_url: str) -> str:
+def profile_text(model: str | None, base_url: str, catalog: Path | None = None) -> str:
     lines = [
         f"# Written by ollama-client-setup for `codex --profile {PROFILE}`. It is rewritten by",
         "# `ollama-client-setup init` and `model use`, and removed by `uninstall`.",
     ]
     if model:
         lines.append(f"model = {st.toml_string(model)}")
-    lines += [f"model_provider = {st.toml_string(PROVIDER)}", "", *_provider_lines(base_url)]
+    lines.append(f"model_provider = {st.toml_string(PROVIDER)}")
+    if catalog is not None:
+        lines.append(f"model_catalog_json = {st.toml_string(str(catalog))}")
+    lines += ["", *_provider_lines(base_url)]
     return "\n".join(lines) + "\n"
+
+
+# --- the model catalog ----------------------------------------------------------------------
+# Codex knows the windows of OpenAI's models only; for any other it warns "Model metadata for
+# `NAME` not found" on every run and guesses the window it compacts at. A catalog named by
+# `model_catalog_json` tells it the server's real window (docs/clients/codex.md, "Model
+# catalog"); the entry's fields are the ones Codex 0.169 requires.
+
+
+def catalog_path(home: Path) -> Path:
+    return home / f"{PROFILE}.models.json"
+
+
+def catalog_entry(model: str, window: int) -> dict[str, Any]:
+    return {
+        "slug": model,
+        "display_name": model,
+        "context_window": window,
+        "shell_type": "default",
+        "visibility": "list",
+        "supported_in_api": True,
+        "priority": 0,
+        "truncation_policy": {"mode": "bytes", "limit": 10000},
+        "input_modalities": ["text"],
+        "base_instructions": "",
+        "support_verbosity": True,
+        "default_verbosity": "low",
+        "supports_parallel_tool_calls": False,
+        "supports_reasoning_summaries": False,
+        "supported_reasoning_levels": [],
+        "experimental_supported_tools": [],
+    }
+
+
+def catalog_models(ctx: ClientContext) -> list[tuple[str, int]]:
+    """Codex's model first, then every other model with a measured window."""
+    found: dict[str, int] = {}
+    if ctx.model and ctx.window:
+        found[ctx.model] = ctx.window
+    for model, window in sorted(ctx.windows.items()):
+        if not any(names.same(model, have) for have in found):
+            found[model] = window
+    return list(found.items())
+
+
+def catalog_text(models: list[tuple[str, int]]) -> str:
+    doc = {"models": [catalog_entry(model, window) for model, window in models]}
+    return json.dumps(doc, indent=2) + "\n"
+
+
+class CodexCatalog(OwnedFile):
+    """$CODEX_HOME/ollama-server.models.json, owned by the tool outright."""
+
+    kind = "codex:catalog"
 
 
 class CodexProfile(OwnedFile):
@@ -74,11 +134,19 @@ class CodexDefault(Change):
     strict = True
 
     def __init__(
-        self, path: Path, owner: str, model: str | None, base_url: str, **kwargs: Any
+        self,
+        path: Path,
+        owner: str,
+        model: str | None,
+        base_url: str,
+        catalog: Path | None = None,
+        **kwargs: Any,
     ) -> None:
         super().__init__(path, owner, **kwargs)
         self.top = {"model": model} if model else {}
         self.top["model_provider"] = PROVIDER
+        if catalog is not None:
+            self.top["model_catalog_json"] = str(catalog)
         self.base_url = base_url
 
     def render(self, current: str | None) -> Rendered:
@@ -137,7 +205,7 @@ class CodexDefault(Change):
         if stmts:
             text = _cut(text, stmts[0].start, stmts[-1].end)
         cut_at = None
-        for key in ("model", "model_provider"):
+        for key in TOP_KEYS:
             stmt = st.TomlDoc(text).key((), key)
             prior = memo.get(key)
             if stmt is None:
@@ -168,7 +236,7 @@ def _own(data: dict[str, Any]) -> bool:
 def _memo(text: str) -> Memo:
     doc = st.TomlDoc(text)
     memo: Memo = {"eol": st.final_newline(text)}
-    for key in ("model", "model_provider"):
+    for key in TOP_KEYS:
         stmt = doc.key((), key)
         memo[key] = text[stmt.value[0] : stmt.value[1]] if stmt else None
     # No top-level keys yet but a table: _set_key adds a blank line after the new keys.
@@ -214,7 +282,7 @@ def _cut(text: str, start: int, end: int) -> str:
 
 
 def _others(data: dict[str, Any]) -> dict[str, Any]:
-    rest = {k: v for k, v in data.items() if k not in ("model", "model_provider")}
+    rest = {k: v for k, v in data.items() if k not in TOP_KEYS}
     providers = rest.get("model_providers")
     if isinstance(providers, dict) and PROVIDER in providers:
         providers = {k: v for k, v in providers.items() if k != PROVIDER}
@@ -235,30 +303,40 @@ class Codex(Client):
 
     def changes(self, ctx: ClientContext) -> list[Change]:
         home = codex_home(ctx.environ)
+        models = catalog_models(ctx)
+        catalog = catalog_path(home) if models else None
+        out: list[Change] = []
+        if catalog is not None:
+            out.append(
+                CodexCatalog(catalog, "codex", catalog_text(models), skip_flag=ctx.skip_flag)
+            )
         if ctx.mode == "default":
             path = home / "config.toml"
             lines = []
             if ctx.model:
                 lines.append(f"model = {st.toml_string(ctx.model)}")
-            lines += [f"model_provider = {st.toml_string(PROVIDER)}", ""]
-            lines += _provider_lines(ctx.openai_base)
-            manual = (
-                f"add these lines to {paths.display(path)} yourself (the first two at the top):\n"
-            )
+            lines.append(f"model_provider = {st.toml_string(PROVIDER)}")
+            if catalog is not None:
+                lines.append(f"model_catalog_json = {st.toml_string(str(catalog))}")
+            lines += ["", *_provider_lines(ctx.openai_base)]
+            manual = f"add these lines to {paths.display(path)} yourself (the keys at the top):\n"
             manual += "\n".join("    " + line for line in lines)
-            return [
+            out.append(
                 CodexDefault(
                     path,
                     "codex",
                     ctx.model,
                     ctx.openai_base,
+                    catalog,
                     skip_flag=ctx.skip_flag,
                     manual=manual,
                 )
-            ]
+            )
+            return out
         path = home / f"{PROFILE}.config.toml"
-        content = profile_text(ctx.model, ctx.openai_base)
-        return [CodexProfile(path, "codex", content, skip_flag=ctx.skip_flag)]
+        content = profile_text(ctx.model, ctx.openai_base, catalog)
+        out.append(CodexProfile(path, "codex", content, skip_flag=ctx.skip_flag))
+        return out
 
     def describe(self, ctx: ClientContext) -> str:
         model = ctx.model or "(no model chosen)"

@@ -58,8 +58,11 @@ def yaml_entry(role: str, model: str, ctx: ClientContext) -> dict[str, Any]:
     }
     if role == AUTOCOMPLETE:
         entry["roles"] = [AUTOCOMPLETE]  # Never implied: the default roles leave it out.
-    if ctx.options.context:
-        entry["defaultCompletionOptions"] = {"contextLength": ctx.options.context}
+    # The IDE extensions send it as num_ctx: the same window as every other client, so the
+    # model is not restarted between them (docs/clients/continue.md).
+    window = ctx.num_ctx_of(model)
+    if window:
+        entry["defaultCompletionOptions"] = {"contextLength": window}
     return entry
 
 
@@ -258,8 +261,9 @@ def json_entry(model: str, autocomplete: bool, ctx: ClientContext) -> dict[str, 
         "model": model,
         "apiBase": ctx.root,
     }
-    if ctx.options.context:
-        entry["contextLength"] = ctx.options.context
+    window = ctx.num_ctx_of(model)
+    if window:
+        entry["contextLength"] = window
     return entry
 
 

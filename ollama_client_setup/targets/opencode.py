@@ -25,8 +25,23 @@ def config_path() -> Path:
     return paths.config_dir() / "opencode.json"
 
 
+#: OpenCode sends limit.output as max_tokens and compacts once a prompt passes
+#: limit.context - limit.output; without a limit it sends 32000 and never compacts.
+OUTPUT_SHARE = 4
+OUTPUT_MAX = 32_000
+
+
+def model_entry(model: str, window: int | None) -> dict[str, Any]:
+    entry: dict[str, Any] = {"name": model}
+    if window:
+        # The server's real window, so OpenCode compacts before the server silently cuts the
+        # prompt (docs/clients/opencode.md); OpenCode refuses a limit without `output`.
+        entry["limit"] = {"context": window, "output": min(window // OUTPUT_SHARE, OUTPUT_MAX)}
+    return entry
+
+
 def document(ctx: ClientContext) -> dict[str, Any]:
-    models = {ctx.model: {"name": ctx.model}} if ctx.model else {}
+    models = {ctx.model: model_entry(ctx.model, ctx.window)} if ctx.model else {}
     doc: dict[str, Any] = {
         "$schema": SCHEMA,
         "provider": {

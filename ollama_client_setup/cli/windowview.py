@@ -1,0 +1,39 @@
+"""Measuring the server's window per model for init and `model use`, and saying what it
+means: the number each client is pinned to or told, and any reload it would still cause."""
+
+from __future__ import annotations
+
+from .. import windows
+from ..settings import Settings
+from .app import Application
+
+
+def measure(app: Application, settings: Settings, models: list[str]) -> dict[str, int]:
+    """The window the server gives each of `models` (loading each); says what was loaded and
+    what could not be learnt. Merge the result with `windows.merged`."""
+    if not models:
+        return {}
+    from ..models import human_tokens
+
+    with app.progress(f"Loading {', '.join(models)} on the server to learn its window"):
+        found = windows.measure_settings(settings, models)
+    for model, window in found.windows.items():
+        load = found.loads.get(model, 0.0)
+        if load >= 0.05:
+            app.echo(f"Loaded {model} on the server in {load:.1f} s, so the first answer is quick.")
+        app.echo(
+            f"The server runs {model} with a {human_tokens(window)} window; every client is "
+            "set to that window."
+        )
+    for model, why in found.errors.items():
+        app.warn(
+            f"could not learn the server's window for {model} ({why}); clients that size "
+            "num_ctx themselves are not pinned for it. `ollama-client-setup init --yes` "
+            "tries again."
+        )
+    return found.windows
+
+
+def warn_reloads(app: Application, settings: Settings) -> None:
+    for text in windows.reload_warnings(settings):
+        app.warn(text)
