@@ -8,6 +8,9 @@
 Native (/api), OpenAI-compatible (/v1/models, /v1/chat/completions, /v1/responses) and
 Anthropic-compatible (/v1/messages) routes answer the way Ollama does (see
 shared/reference/ollama-api.md); unknown routes get gin's plain "404 page not found".
+Inference goes through a model of Ollama's scheduler and prompt cache (tests/fakes/scheduler.py):
+`fake.runs` says per request whether the model was loaded, reloaded or reused, and how much of
+the prompt came from the cache.
 """
 
 from __future__ import annotations
@@ -25,6 +28,19 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Literal
 from urllib.parse import parse_qs, unquote, urlsplit
+
+from tests.fakes.scheduler import (
+    DEFAULT_MAX_LOADED,
+    DEFAULT_NUM_PARALLEL,
+    Prompt,
+    RunRecord,
+    Scheduler,
+    canonical_name,
+    keep_alive_ns,
+    message_text,
+    prompt_for,
+    same_model,
+)
 
 FaultKind = Literal[
     "delay",  # wait `delay` seconds, then answer normally
@@ -95,8 +111,11 @@ class FakeModel:
     size: int = 4_683_087_332
     context_length: int = 32768  # the most the model supports (/api/show)
     capabilities: list[str] = field(default_factory=lambda: ["completion", "tools", "insert"])
+    # Whether a runner serves it, and its num_ctx (/api/ps): the initial state, then kept up to
+    # date by the scheduler; a test may set them (a runner at loaded_context, or none). Like
+    # any runner, one at another num_ctx than default_context restarts for requests without.
     loaded: bool = False
-    loaded_context: int | None = None  # the window allocated while loaded (/api/ps)
+    loaded_context: int | None = None
     architecture: str = "qwen2"
     modified_at: str = "2025-06-01T10:00:00.000000+02:00"
 
@@ -175,12 +194,15 @@ class FakeOllama:
         origin_check: bool = False,
         buffered: float | None = None,
         obedient: bool = False,
+        max_loaded: int = DEFAULT_MAX_LOADED,
+        num_parallel: int = DEFAULT_NUM_PARALLEL,
+        multiuser_cache: bool = False,
     ) -> None:
         self.models = default_models() if models is None else list(models)
         self.version = version
         self.anthropic = anthropic  # False: /v1/messages is a 404, as before Ollama 0.14.0
         self.tags_include_capabilities = tags_include_capabilities
-        # The window a model gets when loaded without num_ctx (Ollama's default below 24 GiB).
+        # The num_ctx of a request without one (OLLAMA_CONTEXT_LENGTH, 4096 in v0.15.2).
         self.default_context = default_context
         self.load_duration_ns = load_duration_ns
         # Signatures of field failures (shared/reference/field-failures.md):
@@ -192,6 +214,11 @@ class FakeOllama:
         self.buffered = buffered
         # Answer "Reply with exactly this word ...: WORD" with WORD, as a good model would.
         self.obedient = obedient
+        # Runners and their prompt caches: OLLAMA_MAX_LOADED_MODELS, OLLAMA_NUM_PARALLEL,
+        # OLLAMA_MULTIUSER_CACHE (see tests/fakes/scheduler.py).
+        self.scheduler = Scheduler(
+            max_loaded=max_loaded, num_parallel=num_parallel, multiuser_cache=multiuser_cache
+        )
         self.fault: Fault | None = None
         self._lock = threading.Lock()
         self._recorded = threading.Condition(self._lock)
@@ -280,7 +307,27 @@ class FakeOllama:
         self.fault = None
 
     def model(self, name: str) -> FakeModel | None:
-        return next((model for model in self.models if model.name == name), None)
+        """The pulled model a request for `name` gets ("testmodel" finds "testmodel:latest")."""
+        exact = next((model for model in self.models if model.name == name), None)
+        return exact or next((m for m in self.models if same_model(name, m.name)), None)
+
+    @property
+    def runs(self) -> list[RunRecord]:
+        """One record per inference request, in order (see tests/fakes/scheduler.py)."""
+        return self.scheduler.runs
+
+    @property
+    def loads(self) -> int:
+        """Requests that found no runner for their model and started one."""
+        return sum(run.event == "load" for run in self.runs)
+
+    @property
+    def reloads(self) -> int:
+        """Requests that restarted their model's runner (other options: num_ctx, ...)."""
+        return sum(run.event == "reload" for run in self.runs)
+
+    def clear_runs(self) -> None:
+        self.scheduler.clear_runs()
 
     def _record(self, request: RecordedRequest) -> None:
         with self._recorded:
@@ -298,16 +345,6 @@ class FakeOllama:
                     self.fault = None
             return fault
 
-    def _load(self, model: FakeModel, num_ctx: int | None) -> int:
-        """Load `model` as Ollama would; returns the load time in ns (0 when already loaded)."""
-        with self._lock:
-            if model.loaded and num_ctx in (None, model.loaded_context):
-                return self.load_duration_ns if self.reload_every_request else 0
-            # A different num_ctx forces a reload, as on a real server.
-            model.loaded = True
-            model.loaded_context = min(num_ctx or self.default_context, model.context_length)
-            return self.load_duration_ns
-
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
@@ -324,6 +361,7 @@ class _Abort(Exception):
     """The fake is stopping, or the client went away: drop the connection."""
 
 
+_CREATED = "2025-06-01T10:00:00.000000Z"
 _ASKED_WORD = re.compile(r"Reply with exactly this word and nothing else: (\S+)")
 
 
@@ -338,17 +376,6 @@ def _example(schema: Any) -> Any:
         return [_example(schema.get("items"))]
     samples = {"integer": 1, "number": 1.5, "boolean": True}
     return samples.get(kind, "example") if isinstance(kind, str) else "example"
-
-
-def _text_of(content: Any) -> str:
-    """Message content as text: a string, or OpenAI/Anthropic content parts."""
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        return " ".join(
-            _text_of(part.get("text", "")) for part in content if isinstance(part, dict)
-        )
-    return ""
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -602,16 +629,19 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _ps(self) -> None:
         entries = []
-        for model in self.fake.models:
-            if model.loaded:
-                entry = self._model_entry(model)
-                entry.pop("modified_at")
-                entry |= {
-                    "expires_at": "2099-01-01T00:05:00.000000+00:00",
-                    "size_vram": model.size,
-                    "context_length": model.loaded_context,
-                }
-                entries.append(entry)
+        fake = self.fake
+        for model, num_ctx, expires_at in fake.scheduler.running(fake.models, fake.default_context):
+            entry = self._model_entry(model)
+            entry.pop("modified_at")
+            name = canonical_name(model.name)  # server/routes.go PsHandler: model.ShortName
+            entry |= {
+                "name": name,
+                "model": name,
+                "expires_at": expires_at.isoformat(),
+                "size_vram": model.size,
+                "context_length": num_ctx,
+            }
+            entries.append(entry)
         self._json({"models": entries})
 
     def _v1_models(self) -> None:
@@ -622,7 +652,7 @@ class _Handler(BaseHTTPRequestHandler):
         if model is None:
             self._error(404, f"model '{name}' not found", "openai")
         else:
-            self._json(_openai_model(model))
+            self._json(_openai_model(model) | {"id": name})  # openai/openai.go ToModel: as asked
 
     # -- errors -----------------------------------------------------------------------------
 
@@ -675,15 +705,29 @@ class _Handler(BaseHTTPRequestHandler):
 
     # -- inference --------------------------------------------------------------------------
 
-    def _reply_for(self, model: FakeModel, prompt: str) -> _Reply:
-        options = self.body.get("options")
-        num_ctx = options.get("num_ctx") if isinstance(options, dict) else None
-        load = self.fake._load(model, num_ctx if isinstance(num_ctx, int) else None)
-        window = model.loaded_context or model.context_length
-        # About four characters a token; a prompt longer than the window is cut silently.
-        prompt_tokens = min(max(1, len(prompt) // 4), window)
+    def _run(self, model: FakeModel, prompt: Prompt | None, reply: str = "") -> RunRecord:
+        """Hand the request to the scheduler; `reply` is what the runner generated (cached)."""
+        fake = self.fake
+        native = self._shape() == "native"  # only /api/chat and /api/generate carry these
+        return fake.scheduler.run(
+            fake.models,
+            model,
+            route=self.route_path,
+            requested=self.body["model"],
+            options=self.body.get("options") if native else None,
+            keep_alive=self.body.get("keep_alive") if native else None,
+            default_context=fake.default_context,
+            prompt=prompt,
+            reply=("assistant", reply),
+            user_agent=self.headers.get("user-agent"),
+            force_reload=fake.reload_every_request,
+        )
+
+    def _reply_for(self, model: FakeModel, prompt: Prompt) -> _Reply:
+        """What the model answers to `prompt`; runs the request through the scheduler."""
         fmt = self.body.get("format")
         response_format = self.body.get("response_format")
+        asked: re.Match[str] | None = None
         if isinstance(fmt, dict):
             text = json.dumps(_example(fmt))
         elif fmt == "json":
@@ -693,34 +737,62 @@ class _Handler(BaseHTTPRequestHandler):
             text = json.dumps(_example(schema))
         elif isinstance(response_format, dict) and response_format.get("type") == "json_object":
             text = json.dumps({"answer": "Hello"})
-        elif self.fake.obedient and (asked := _ASKED_WORD.search(prompt)):
+        elif self.fake.obedient and (asked := _ASKED_WORD.search(prompt.text)):
             text = asked.group(1)  # a model that follows a one-word instruction
         else:
             text = f"Hello! This is {model.name} answering."
         tools = self.body.get("tools")
-        calls = []
-        if isinstance(tools, list) and tools:
+        made: list[tuple[str, Any]] = []
+        # An agent asked for one word answers it rather than calling a tool: real agents
+        # (OpenCode, Claude Code) would otherwise run the tool and ask again, forever.
+        if isinstance(tools, list) and tools and not asked:
             function = tools[0].get("function", {}) if isinstance(tools[0], dict) else {}
-            calls = [(function.get("name", "tool"), _example(function.get("parameters")))]
+            made = [(function.get("name", "tool"), _example(function.get("parameters")))]
             text = ""
-        return _Reply(text, calls, load, prompt_tokens)
+        if self.route_path in ("/v1/responses", "/v1/messages"):
+            # These answer in text only ("ok" when there is none), so only text is cached.
+            made, text = [], text or ("ok" if self.route_path == "/v1/responses" else "")
+        generated = message_text(text, [{"name": n, "arguments": a} for n, a in made])
+        run = self._run(model, prompt, generated)
+        load = self.fake.load_duration_ns if run.event in ("load", "reload") else 0
+        return _Reply(text, made, load, run.prompt_tokens, run.cached_tokens)
 
-    def _prompt(self) -> str:
-        messages = self.body.get("messages")
-        parts = [self.body.get("system"), self.body.get("prompt"), self.body.get("input")]
-        if isinstance(messages, list):
-            parts += [m.get("content") for m in messages if isinstance(m, dict)]
-        return " ".join(_text_of(part) for part in parts if part)
+    def _load_only(self, model: FakeModel, field_name: str) -> bool:
+        """An empty prompt (messages) only loads the model, or with keep_alive 0 unloads it
+        (server/routes.go GenerateHandler and ChatHandler, v0.15.2); True when answered."""
+        if self.body.get("prompt" if field_name == "response" else "messages"):
+            return False
+        if keep_alive_ns(self.body.get("keep_alive")) == 0:
+            fake = self.fake
+            fake.scheduler.unload(
+                fake.models,
+                model,
+                route=self.route_path,
+                requested=self.body["model"],
+                default_context=fake.default_context,
+                user_agent=self.headers.get("user-agent"),
+            )
+            reason = "unload"
+        else:
+            self._run(model, None)
+            reason = "load"
+        answer: dict[str, Any] = {"model": self.body["model"], "created_at": _CREATED}
+        if field_name == "response":
+            answer["response"] = ""
+        else:
+            answer["message"] = {"role": "assistant", "content": ""}
+        self._json(answer | {"done": True, "done_reason": reason})  # no metrics: all zero
+        return True
 
     def _native(self, field_name: str) -> None:
         """/api/chat (field "message") and /api/generate (field "response")."""
         tools = bool(self.body.get("tools"))
         insert = field_name == "response" and bool(self.body.get("suffix"))
         model = self._check_model(tools=tools, insert=insert)
-        if model is None:
+        if model is None or self._load_only(model, field_name):
             return
-        reply = self._reply_for(model, self._prompt())
-        base = {"model": model.name, "created_at": "2025-06-01T10:00:00.000000Z"}
+        reply = self._reply_for(model, prompt_for(self.route_path, self.body))
+        base = {"model": self.body["model"], "created_at": _CREATED}
 
         def piece(text: str, calls: list[tuple[str, Any]] | None = None) -> dict[str, Any]:
             if field_name == "response":
@@ -757,11 +829,11 @@ class _Handler(BaseHTTPRequestHandler):
         model = self._check_model(tools=bool(self.body.get("tools")))
         if model is None:
             return
-        reply = self._reply_for(model, self._prompt())
+        reply = self._reply_for(model, prompt_for(self.route_path, self.body))
         base = {
             "id": "chatcmpl-417",
             "created": int(time.time()),
-            "model": model.name,
+            "model": self.body["model"],  # openai/openai.go: the name as the request gave it
             "system_fingerprint": "fp_ollama",
         }
         finish = "tool_calls" if reply.calls else "stop"
@@ -818,8 +890,8 @@ class _Handler(BaseHTTPRequestHandler):
         model = self._check_model(tools=bool(self.body.get("tools")))
         if model is None:
             return
-        reply = self._reply_for(model, self._prompt())
-        text = reply.text or "ok"
+        reply = self._reply_for(model, prompt_for(self.route_path, self.body))
+        text = reply.text
         output = {
             "type": "message",
             "id": "msg_417",
@@ -832,40 +904,68 @@ class _Handler(BaseHTTPRequestHandler):
             "object": "response",
             "created_at": int(time.time()),
             "status": "completed",
-            "model": model.name,
+            "model": self.body["model"],
             "output": [output],
             "usage": {
                 "input_tokens": reply.prompt_tokens,
                 "output_tokens": reply.eval_count,
                 "total_tokens": reply.prompt_tokens + reply.eval_count,
+                # openai/responses.go (v0.15.2) always says 0 here ("TODO: wire through").
+                "input_tokens_details": {"cached_tokens": 0},
+                "output_tokens_details": {"reasoning_tokens": 0},
             },
         }
         if not self._streaming():
             self._json(response)
             return
+        # The event sequence of openai/responses.go ResponsesStreamConverter (v0.15.2): the
+        # item and its content part are announced before the first delta (Codex refuses a
+        # delta "without active item"), and closed before response.completed.
         self._stream_start("text/event-stream")
+        numbers = iter(range(1_000_000))
+
+        def event(kind: str, **data: Any) -> None:
+            self._sse({"type": kind, "sequence_number": next(numbers), **data}, kind)
+
         started = response | {"status": "in_progress", "output": []}
-        self._sse({"type": "response.created", "response": started}, "response.created")
+        event("response.created", response=started)
+        event("response.in_progress", response=started)
+        where = {"item_id": "msg_417", "output_index": 0, "content_index": 0}
+        part = {"type": "output_text", "text": "", "annotations": [], "logprobs": []}
+        item = {"id": "msg_417", "type": "message", "role": "assistant"}
+        event(
+            "response.output_item.added",
+            output_index=0,
+            item=item | {"status": "in_progress", "content": []},
+        )
+        event("response.content_part.added", **where, part=part)
         for word in reply.words():
-            delta = {"type": "response.output_text.delta", "item_id": "msg_417", "delta": word}
-            self._sse(delta | {"output_index": 0, "content_index": 0}, delta["type"])
+            event("response.output_text.delta", **where, delta=word, logprobs=[])
             if self._breaks():
                 self._error_event()
                 return
-        self._sse({"type": "response.completed", "response": response}, "response.completed")
+        done = part | {"text": text}
+        event("response.output_text.done", **where, text=text, logprobs=[])
+        event("response.content_part.done", **where, part=done)
+        event(
+            "response.output_item.done",
+            output_index=0,
+            item=item | {"status": "completed", "content": [done]},
+        )
+        event("response.completed", response=response)
         self._stream_end()
 
     def _messages(self) -> None:
         model = self._check_model(tools=bool(self.body.get("tools")))
         if model is None:
             return
-        reply = self._reply_for(model, self._prompt())
+        reply = self._reply_for(model, prompt_for(self.route_path, self.body))
         usage = {"input_tokens": reply.prompt_tokens, "output_tokens": reply.eval_count}
         message = {
             "id": "msg_417",
             "type": "message",
             "role": "assistant",
-            "model": model.name,
+            "model": self.body["model"],
             "content": [{"type": "text", "text": reply.text}],
             "stop_reason": "end_turn",
             "stop_sequence": None,
@@ -898,7 +998,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _count_tokens(self) -> None:
         if self._check_model() is not None:
-            self._json({"input_tokens": max(1, len(self._prompt()) // 4)})
+            # Not a v0.15.2 route: the prompt /v1/messages would render, before truncation.
+            self._json({"input_tokens": len(prompt_for(self.route_path, self.body).tokens())})
 
 
 @dataclass
@@ -908,7 +1009,10 @@ class _Reply:
     text: str
     calls: list[tuple[str, Any]]
     load_duration: int
+    # The whole prompt: runner/ollamarunner/runner.go (v0.15.2) reports numPromptInputs, set
+    # before LoadCacheSlot takes the cached prefix off, so cached tokens count too.
     prompt_tokens: int
+    cached_tokens: int = 0  # only the rest is evaluated, which prompt_eval_duration shows
 
     def words(self) -> list[str]:
         words = self.text.split(" ")
@@ -919,7 +1023,7 @@ class _Reply:
         return max(1, len(self.words()))
 
     def timings(self) -> dict[str, int]:
-        prompt_ns = self.prompt_tokens * 250_000
+        prompt_ns = (self.prompt_tokens - self.cached_tokens) * 250_000
         eval_ns = self.eval_count * 20_000_000
         return {
             "total_duration": self.load_duration + prompt_ns + eval_ns + 1_000_000,
