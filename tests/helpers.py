@@ -111,3 +111,12 @@ def init_at(
         *extra,
         code=code,
     )
+
+
+def unload(server_url: str, model: str) -> None:
+    """What `ollama stop MODEL` sends: an empty prompt with keep_alive 0 (init loads the
+    models in use to learn their windows; a test of a cold load unloads them again)."""
+    import httpx
+
+    answer = httpx.post(f"{server_url}/api/generate", json={"model": model, "keep_alive": 0})
+    assert answer.json()["done_reason"] == "unload", answer.text

@@ -391,7 +391,7 @@ def test_smoke_clients_mixed(fake: FakeOllama, bin_dir: Path) -> None:
     assert steps["run.continue"]["status"] == "skip"
     assert "npm install -g @continuedev/cli" in steps["run.continue"]["summary"]
     assert data["result"]["summary"]["text"].startswith(
-        "7 ok, 1 failed, 2 skipped: failed at run.codex: codex could not reach the server"
+        "8 ok, 1 failed, 2 skipped: failed at run.codex: codex could not reach the server"
     )
     human = run("smoke", "--clients", "--client-timeout", "1.5", code=ExitCode.CHECKS_FAILED)
     assert "\nok    run.aider    aider answered from the server in " in human.stdout

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from ollama_client_setup import endpoints
+from ollama_client_setup import settings as settings_mod
 from ollama_client_setup.exitcodes import ExitCode
 from ollama_client_setup.settings import Settings
 from tests.fakes.ollama import FakeOllama
@@ -124,7 +125,9 @@ def test_model_name_without_tag_matches_latest(
     fake_ollama.models[0].name = "qwen2.5-coder:latest"
     fake_tailscale("running", peer="localhost")
     setup(fake_ollama.port, "localhost", "qwen2.5-coder")
-    load_env(monkeypatch, "localhost", fake_ollama.port, "qwen2.5-coder")
+    # Kept as the server names it, so it matches /api/ps and /api/tags exactly.
+    assert settings_mod.load().model == "qwen2.5-coder:latest"
+    load_env(monkeypatch, "localhost", fake_ollama.port, "qwen2.5-coder:latest")
     assert doctor(code=ExitCode.OK)["model.available"]["status"] == "ok"
 
 

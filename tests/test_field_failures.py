@@ -30,7 +30,8 @@ def test_reload_on_every_request_is_named() -> None:
         check = deep("reload", code=ExitCode.OK)["reload"]
     assert check["status"] == "warn"
     assert "reloads between requests" in check["summary"]
-    assert "init --yes --context N" in check["fix"]["text"]
+    assert "pins every client to it" in check["fix"]["text"]
+    assert check["fix"]["command"] == "ollama-client-setup init --yes"
 
 
 def test_no_reload_is_ok(fake_ollama: FakeOllama) -> None:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from ollama_client_setup.exitcodes import ExitCode
 from tests.fakes.ollama import FakeOllama
-from tests.helpers import init_at, run, run_json, snapshot
+from tests.helpers import init_at, run, run_json, snapshot, unload
 
 
 def setup(port: int, model: str = "qwen2.5-coder:7b") -> None:
@@ -86,6 +86,7 @@ def test_per_client_and_autocomplete_overrides(fake_ollama: FakeOllama) -> None:
 
 
 def test_list_shows_details_loaded_state_and_who_uses_it(fake_ollama: FakeOllama) -> None:
+    fake_ollama.default_context = 32768  # the server's own window: init loads it at that
     setup(fake_ollama.port)
     data = run_json("model", "list")["result"]
     rows = {m["name"]: m for m in data["models"]}
@@ -128,6 +129,8 @@ def test_use_warms_the_new_model(fake_ollama: FakeOllama) -> None:
 
 def test_warm_command(fake_ollama: FakeOllama) -> None:
     setup(fake_ollama.port, "llama3.2:3b")
+    # init loaded it to learn its window; `ollama stop` unloads it again.
+    unload(fake_ollama.url, "llama3.2:3b")
     assert run_json("model", "warm")["result"]["load_s"] == 1.25
     assert "was already loaded" in run("model", "warm").stdout
     fake_ollama.set_fault("status", status=500, path="/api/chat")

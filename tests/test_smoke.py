@@ -19,7 +19,7 @@ from ollama_client_setup.server import ChatResult, StreamResult, ToolCall
 from ollama_client_setup.settings import Settings
 from tests.fakes import ollama as fake_module
 from tests.fakes.ollama import FakeOllama, default_models
-from tests.helpers import init_at, run, run_json
+from tests.helpers import init_at, run, run_json, unload
 
 MODEL = "qwen2.5-coder:7b"
 IDS = ["models", "load", "chat", "stream", "json", "tools", "anthropic"]
@@ -101,6 +101,7 @@ def test_cold_load_is_reported_not_failed() -> None:
     models[0].loaded = False
     with FakeOllama(models, load_duration_ns=12_300_000_000) as fake:
         setup(fake.port)
+        unload(fake.url, MODEL)  # init loaded it to learn its window
         result = smoke_json()
         load = steps(result)["load"]
         chat_bodies = bodies(fake, "/v1/chat/completions")
@@ -113,10 +114,10 @@ def test_cold_load_is_reported_not_failed() -> None:
 
 
 def test_already_loaded_model_has_no_cold_start(fake_ollama: FakeOllama) -> None:
-    setup(fake_ollama.port)
+    setup(fake_ollama.port)  # loads it at the server's window (4k), to learn that window
     load = steps(smoke_json())["load"]
     assert load["status"] == "ok"
-    assert load["summary"] == f"{MODEL} was already loaded with a 32k context: no cold start"
+    assert load["summary"] == f"{MODEL} was already loaded with a 4k context: no cold start"
     assert load["load_s"] == 0.0
 
 
@@ -125,6 +126,7 @@ def test_a_very_slow_cold_load_is_a_warning() -> None:
     models[0].loaded = False
     with FakeOllama(models, load_duration_ns=45_000_000_000) as fake:
         setup(fake.port)
+        unload(fake.url, MODEL)  # init loaded it to learn its window
         load = steps(smoke_json())["load"]
     assert load["status"] == "warn"
     assert "45.0 s" in load["summary"]

@@ -13,9 +13,8 @@ from pathlib import Path
 import pytest
 from ruamel.yaml import YAML
 
-from ollama_client_setup import clientrun
+from ollama_client_setup import clientrun, windows
 from ollama_client_setup import settings as settings_mod
-from ollama_client_setup import windows
 from ollama_client_setup.targets import codex
 from tests.fakes.ollama import FakeModel, FakeOllama
 from tests.helpers import init_at, run, run_json, snapshot
@@ -111,7 +110,10 @@ def test_model_use_without_warming_leaves_the_new_model_unpinned(sandbox_home: P
         init_at(fake.port, clients=ALL)
         run("model", "use", "llama3.2:3b", "--no-warm")
     assert load_settings().windows == {}
-    assert told(sandbox_home, "llama3.2:3b") == dict.fromkeys(ALL, None)
+    assert not (sandbox_home / ".aider.model.settings.yml").exists()  # its pin is gone
+    assert told(sandbox_home, "llama3.2:3b") == dict.fromkeys(
+        ("continue", "claude-code", "opencode"), None
+    )
     assert not (sandbox_home / ".codex" / "ollama-server.models.json").exists()
     assert (
         "model_catalog_json"

@@ -153,12 +153,11 @@ def add_client_steps(app: Application, settings: Any, report: Any, timeout: floa
         finally:
             if progress is not None:
                 click.echo("\r\033[K", err=True, nl=False)
+    from ..doctor.cost import sharing
+
+    title = "the clients share one runner per model"
+    report.steps.append(Step("runners", title, sharing(settings)))
     for name, result in runs:
         title = f"{result.data.get('program', name)} answers when run once"
         report.steps.append(Step(f"run.{name}", title, result))
-    from ..doctor.cost import sharing
-
-    report.steps.append(
-        Step("runners", "the clients share one runner per model", sharing(settings))
-    )
     report.elapsed += time.monotonic() - started

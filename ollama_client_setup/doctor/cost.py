@@ -70,7 +70,8 @@ def runners(ctx: Context) -> Result:
     if model is None:
         return static
     first, other = secrets.token_hex(6), secrets.token_hex(6)
-    counts: list[int] = []
+    times: list[int] = []
+    tokens = 0
     try:
         with _client(ctx, 30.0) as client:
             for nonce in (first, first, other, first):
@@ -80,16 +81,19 @@ def runners(ctx: Context) -> Result:
                     options={"num_predict": 1},
                     deadline=ctx.remaining(60.0),
                 )
-                counts.append(answer.prompt_eval_count or 0)
+                # prompt_eval_count counts the cached tokens too; only the time spent on the
+                # prompt shows what was really evaluated (docs/server.md, "The prompt cache").
+                times.append(answer.prompt_eval_duration or 0)
+                tokens = tokens or (answer.prompt_eval_count or 0)
     except ServerError as exc:
         return _server_failure(ctx, exc)
-    whole, again, _, after = counts
+    whole, again, _, after = times
     if whole <= 0:
-        return static  # The server reports no prompt counts: nothing to measure with.
+        return static  # The server reports no prompt timings: nothing to measure with.
     reused = max(0.0, 1 - again / whole)
     kept = after < whole * (1 - REUSE_FLOOR)
     measured = (
-        f"an identical second prompt reused {reused:.0%} of the first one's {whole} tokens; "
+        f"an identical second prompt reused {reused:.0%} of the first one's {tokens} tokens; "
         + (
             "the server keeps more than one prompt"
             if kept
@@ -112,11 +116,13 @@ def runners(ctx: Context) -> Result:
         return warn(
             f"{hurt[0]} evicts the answer's cached prompt: the server keeps one prompt per model",
             Fix(
-                "Let the server keep two prompts per model: add OLLAMA_NUM_PARALLEL=2 to the "
-                "server's environment (macOS: EnvironmentVariables in "
+                "Let the server keep two prompts per model, each in its own slot: add "
+                "OLLAMA_NUM_PARALLEL=2 and OLLAMA_MULTIUSER_CACHE=1 to the server's "
+                "environment (macOS: EnvironmentVariables in "
                 "~/Library/LaunchAgents/com.ollama.plist, then `launchctl kickstart -k "
-                'gui/$(id -u)/com.ollama`; systemd: Environment="OLLAMA_NUM_PARALLEL=2" in '
-                "`systemctl edit ollama`). It costs the memory of a second window."
+                "gui/$(id -u)/com.ollama`; systemd: Environment= lines in `systemctl edit "
+                "ollama`). Without the second one a new prompt still takes the first slot. "
+                "It costs the memory of a second window."
             ),
             detail,
         )
