@@ -5,15 +5,17 @@
 
 Against the test server in tests/fakes/, which models Ollama's scheduler (a request whose
 num_ctx differs from the loaded runner's restarts it) and prompt cache (each slot keeps the
-last prompt; a new one reuses the longest common prefix), with Ollama's defaults: one slot,
-three runners, a 4k window. Two configurations, measured in the same run:
+last prompt; a new one reuses the longest common prefix), with Ollama's defaults (one slot,
+three runners) and OLLAMA_CONTEXT_LENGTH=65536, the window Ollama recommends for agents.
+Two configurations, measured in the same run:
 
 - baseline: the files as the tool wrote them before (no window learnt, so Aider sizes num_ctx
   per prompt and Claude Code keeps its per-prompt billing line);
 - now: a plain `init --yes` with all five clients.
 
-For each: every client run twice back to back (the second session's share of its prompt
-reused from the cache), then the issue's interleaved session on one model (aider, claude,
+For each: every client run twice back to back, in one project folder, with new words each
+time (the second session's share of its answer prompt before those words that the server
+took from its cache), then the issue's interleaved session on one model (aider, claude,
 aider, cn, aider, codex, opencode, aider) and the reloads it caused after the first load.
 Prints a table and the ratios now/baseline; its result is in docs/performance.md.
 """
@@ -25,6 +27,7 @@ import os
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,11 +35,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from ollama_client_setup import clientrun  # noqa: E402
-from ollama_client_setup import settings as settings_mod  # noqa: E402
 from tests import realclients  # noqa: E402
-from tests.fakes.ollama import FakeOllama  # noqa: E402
+from tests.fakes.ollama import FakeModel, FakeOllama  # noqa: E402
+from tests.reliability import sandbox_env  # noqa: E402
 
-MODEL = "qwen2.5-coder:7b"
+MODEL = "qwen3-coder:30b"
+#: OLLAMA_CONTEXT_LENGTH on the server: the window Ollama recommends for agents.
+WINDOW = 65536
 CLIENTS = ("aider", "claude-code", "continue", "codex", "opencode")
 INTERLEAVED = ("aider", "claude-code", "aider", "continue", "aider", "codex", "opencode", "aider")
 TIMEOUT = 120.0
@@ -48,24 +53,17 @@ class Measured:
     answered: dict[str, bool] = field(default_factory=dict)
     metadata_warning: bool = False
     reloads: int = 0  # in the interleaved session, after its first request
-    loads: int = 0
+    loads: int = 0  # runner starts in the interleaved session, the first one included
+    requests: int = 0
     num_ctx: dict[str, set[int | None]] = field(default_factory=dict)
 
 
 def sandbox(base: Path) -> dict[str, str]:
+    """Point this process (and the tool and clients it starts) at a sandbox home."""
     home = base / "home"
     home.mkdir()
-    env = {
-        "HOME": str(home),
-        "XDG_CONFIG_HOME": str(home / ".config"),
-        "XDG_DATA_HOME": str(home / ".local" / "share"),
-        "XDG_STATE_HOME": str(home / ".local" / "state"),
-        "XDG_CACHE_HOME": str(home / ".cache"),
-        "SHELL": "/bin/bash",
-        "OLLAMA_CLIENT_SETUP_TAILSCALE": "none",
-        "PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring",
-        "PATH": f"{realclients.BIN}{os.pathsep}{os.environ.get('PATH', '')}",
-    }
+    env = sandbox_env(home)
+    env["PATH"] = f"{realclients.BIN}{os.pathsep}{env['PATH']}"
     for name in list(os.environ):
         if clientrun.stripped(name) or name.startswith(("XDG_", "OLLAMA_CLIENT_SETUP_")):
             del os.environ[name]
@@ -85,55 +83,51 @@ def init(port: int, baseline: bool) -> None:
     )
 
 
-def session(name: str, baseline: bool) -> tuple[bool, str]:
-    """One headless run of the client, as smoke --clients runs it."""
-    settings = settings_mod.load()
-    token = clientrun.new_token()
-    prompt = clientrun.PROMPT.format(token=token)
-    inv = clientrun.invocation(settings, name, prompt, os.environ)
-    if baseline:
-        inv.env.pop("CLAUDE_CODE_ATTRIBUTION_HEADER", None)
-        inv.env.pop("CLAUDE_CODE_AUTO_COMPACT_WINDOW", None)
-    path = str(realclients.BIN / inv.program)
-    done = clientrun.run_invocation(inv, path, TIMEOUT)
-    result = clientrun.judge(
-        inv, done, token=token, prompt=prompt, timeout=TIMEOUT, settings=settings
+#: What the tool did not write before this work: Claude Code's per-prompt billing line stays.
+BASELINE_DROPS = ("CLAUDE_CODE_ATTRIBUTION_HEADER", "CLAUDE_CODE_AUTO_COMPACT_WINDOW")
+
+
+def session(name: str, baseline: bool, project: Path, token: str | None = None) -> tuple[bool, str]:
+    drop = BASELINE_DROPS if baseline else ()
+    result, output = realclients.session(
+        name, project=project, token=token, timeout=TIMEOUT, drop=drop
     )
-    return result.status.value == "ok", done.output
+    return result.status.value == "ok", output
 
 
-def main_request_reuse(fake: FakeOllama, start: int) -> float:
-    """The cached share of the largest prompt the session sent (its answer request)."""
-    runs = [r for r in fake.runs[start:] if r.prompt_tokens]
-    if not runs:
-        return 0.0
-    biggest = max(runs, key=lambda r: r.prompt_tokens)
-    return biggest.cached_tokens / biggest.prompt_tokens
-
-
-def measure(baseline: bool) -> Measured:
+def measure(baseline: bool, slots: int = 1, multiuser: bool = False) -> Measured:
     out = Measured()
     with tempfile.TemporaryDirectory(prefix="ocs-bench-") as base:
-        sandbox(Path(base))
-        with FakeOllama(obedient=True) as fake:
+        env = sandbox(Path(base))
+        project = Path(env["HOME"]) / "project"
+        model = FakeModel(MODEL, family="qwen3moe", architecture="qwen3moe", context_length=262144)
+        with FakeOllama(
+            [model],
+            default_context=WINDOW,
+            obedient=True,
+            num_parallel=slots,
+            multiuser_cache=multiuser,
+        ) as fake:
             init(fake.port, baseline)
             for name in CLIENTS:
-                session(name, baseline)
-                start = len(fake.runs)
-                answered, output = session(name, baseline)
+                session(name, baseline, project)
+                token = clientrun.new_token()
+                requests, runs = len(fake.requests), len(fake.runs)
+                answered, output = session(name, baseline, project, token)
                 out.answered[name] = answered
-                out.reuse[name] = main_request_reuse(fake, start)
+                out.reuse[name] = realclients.prefix_reuse(fake, requests, runs, token)
                 if name == "codex" and "Model metadata for" in output:
                     out.metadata_warning = True
             first = len(fake.runs)
             for name in INTERLEAVED:
                 start = len(fake.runs)
-                session(name, baseline)
+                session(name, baseline, project)
                 sent = {r.num_ctx for r in fake.runs[start:] if r.prompt_tokens}
                 out.num_ctx.setdefault(name, set()).update(sent)
-            runs = fake.runs[first:]
+            runs = [r for r in fake.runs[first:] if r.prompt_tokens]
             out.reloads = sum(1 for r in runs[1:] if r.event == "reload")
-            out.loads = sum(1 for r in runs if r.event == "load")
+            out.loads = sum(1 for r in runs if r.event in ("load", "reload"))
+            out.requests = len(runs)
     return out
 
 
@@ -146,24 +140,29 @@ def main() -> int:
         return 2
     before = measure(baseline=True)
     now = measure(baseline=False)
-    print(f"{'':<22}{'baseline':>10}{'now':>10}")
-    print(f"{'reloads (interleaved)':<22}{before.reloads:>10}{now.reloads:>10}")
-    print(f"{'loads (interleaved)':<22}{before.loads:>10}{now.loads:>10}")
+    # The server-side fix doctor gives for OpenCode's title request.
+    slots = measure(baseline=False, slots=2, multiuser=True)
+    columns = (("baseline", before), ("now", now), ("now, 2 slots", slots))
+    print(f"{'':<24}" + "".join(f"{name:>14}" for name, _ in columns))
+
+    def row(label: str, value: Callable[[Measured], str]) -> None:
+        print(f"{label:<24}" + "".join(f"{value(m):>14}" for _, m in columns))
+
+    row("reloads (interleaved)", lambda m: str(m.reloads))
+    row("loads (interleaved)", lambda m: str(m.loads))
+    row("requests (interleaved)", lambda m: str(m.requests))
     for name in CLIENTS:
-        label = f"reuse {name}"
-        print(f"{label:<22}{before.reuse[name]:>10.1%}{now.reuse[name]:>10.1%}")
+        row(f"reuse {name}", lambda m, n=name: f"{m.reuse[n]:.1%}")
     for name in CLIENTS:
-        label = f"answered {name}"
-        print(f"{label:<22}{before.answered[name]!s:>10}{now.answered[name]!s:>10}")
-    warned = (str(before.metadata_warning), str(now.metadata_warning))
-    print(f"{'codex metadata warning':<22}{warned[0]:>10}{warned[1]:>10}")
+        row(f"answered {name}", lambda m, n=name: str(m.answered[n]))
+    row("codex metadata warning", lambda m: str(m.metadata_warning))
     shown = {n: sorted(map(str, v)) for n, v in now.num_ctx.items()}
     print(f"num_ctx per client now: {shown}")
-    ratio = (now.reloads + 1) / (before.reloads + 1)
-    print(f"ratio now/baseline: reloads+1 {ratio:.2f}")
+    print(f"ratio now/baseline: reloads+1 {(now.reloads + 1) / (before.reloads + 1):.2f}")
     for name in CLIENTS:
         if before.reuse[name]:
-            print(f"ratio now/baseline: reuse {name} {now.reuse[name] / before.reuse[name]:.2f}")
+            ratio = now.reuse[name] / before.reuse[name]
+            print(f"ratio now/baseline: reuse {name} {ratio:.2f}")
     return 0
 
 

@@ -55,7 +55,15 @@ NEEDS: tuple[Need, ...] = (
         True,
         "autocomplete needs fill-in-the-middle (the `insert` capability)",
     ),
-    Need("opencode", "chat", ("tools",), None, False, "OpenCode works through tool calls"),
+    Need(
+        "opencode",
+        "chat",
+        ("tools",),
+        16 * 1024,
+        False,
+        "OpenCode works through tool calls, and its own instructions and tools take about 8k "
+        "tokens of the window",
+    ),
     Need(
         "aider",
         "chat",

@@ -76,18 +76,32 @@ def measure(
             errors[model] = "the server does not report the window it gave the model (/api/ps)"
             continue
         windows[model] = found.context_length
+        # /api/ps shows the num_ctx the runner was asked for; the runner itself holds at most
+        # the model's own maximum (docs/server.md, "Runners and reloads").
+        most = _most(client, model)
+        if most:
+            windows[model] = min(windows[model], most)
     return Measured(windows, errors, loads)
+
+
+def _most(client: object, model: str) -> int | None:
+    from .server import ServerError
+
+    try:
+        return client.show(model).context_length  # type: ignore[attr-defined]
+    except ServerError:
+        return None
 
 
 def merged(settings: Settings, measured: dict[str, int]) -> dict[str, int]:
     """The windows to keep: the new measurements, and earlier ones for models still in use
     that were not measured now (a model no client uses any more is dropped)."""
     keep = {names.key(m) for m in models_in_use(settings)}
-    out = {k: v for k, v in settings.windows.items() if names.key(k) in keep}
+    out = dict(settings.windows)
     for model, window in measured.items():
         out = {k: v for k, v in out.items() if not names.same(k, model)}
         out[names.canonical(model)] = window
-    return dict(sorted(out.items()))
+    return {k: v for k, v in sorted(out.items()) if names.key(k) in keep}
 
 
 # -- what each client sends -------------------------------------------------------------------
@@ -137,14 +151,16 @@ class Sharing:
     def describe(self) -> str:
         parts = []
         for who, value in self.runs_at.items():
-            shown = (
-                "a new num_ctx per prompt"
-                if value == VARIES
-                else "the server's window"
-                if value is None
-                else f"num_ctx {value}"
-            )
-            parts.append(f"{who}: {shown}")
+            client, _, role = who.partition(" ")
+            if value == VARIES:
+                shown = "sends a new num_ctx per prompt"
+            elif value is None:
+                shown = "runs at the server's window (not known yet)"
+            elif sends_num_ctx(client, role or "chat"):
+                shown = f"sends num_ctx {value}"
+            else:
+                shown = f"runs at the server's {value}"
+            parts.append(f"{who} {shown}")
         return "; ".join(parts)
 
 

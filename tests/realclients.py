@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -38,3 +39,58 @@ def use(program: str, monkeypatch: pytest.MonkeyPatch) -> str:
             pytest.fail(message)
         pytest.skip(message)
     return found
+
+
+def session(
+    name: str,
+    *,
+    project: Path,
+    token: str | None = None,
+    timeout: float = 90.0,
+    drop: tuple[str, ...] = (),
+) -> tuple[Any, str]:
+    """One headless run of the real client for the current settings, in the user's project
+    folder (the same for every session, as for a person: the agents put it in their
+    prompts), judged as `smoke --clients` judges it. `drop`: variables taken out of the
+    client's environment (the benchmark's baseline). Returns (the Result, the output)."""
+    from ollama_client_setup import clientrun
+    from ollama_client_setup import settings as settings_mod
+
+    settings = settings_mod.load()
+    token = token or clientrun.new_token()
+    # The words start with the token, as a person's next prompt differs from the first
+    # character: Claude Code derives its per-prompt billing line from the prompt's opening.
+    prompt = f"{token}. " + clientrun.PROMPT.format(token=token)
+    inv = clientrun.invocation(settings, name, prompt, os.environ)
+    for variable in drop:
+        inv.env.pop(variable, None)
+    path = shutil.which(inv.program, path=inv.env["PATH"])
+    assert path is not None, f"{inv.program} is not on PATH"
+    project.mkdir(parents=True, exist_ok=True)
+    env = {**inv.env, "PWD": str(project)}
+    done = clientrun.execute([path, *inv.args], env=env, cwd=str(project), timeout=timeout)
+    result = clientrun.judge(
+        inv, done, token=token, prompt=prompt, timeout=timeout, settings=settings
+    )
+    return result, done.output
+
+
+def prefix_reuse(server: Any, requests_before: int, runs_before: int, words: str) -> float:
+    """Of the prompt a session's answer request sent before the user's words, the share the
+    server took from its cache (the issue's measure: the words are new every session)."""
+    from tests.fakes.scheduler import prompt_for, tokenize
+
+    runs = [r for r in server.runs[runs_before:] if r.prompt_tokens]
+    answer = max(runs, key=lambda r: r.prompt_tokens)  # the answer, not a title request
+    before = 0
+    for request in server.requests[requests_before:]:
+        if request.path != answer.route or not isinstance(request.json, dict):
+            continue
+        counted = 0
+        for kind, text in prompt_for(request.path, request.json).segments:
+            at = text.find(words)
+            if at >= 0:
+                before = max(before, counted + (len(tokenize(kind, text[:at])) if at else 0))
+                break
+            counted += len(tokenize(kind, text))
+    return min(1.0, answer.cached_tokens / before) if before else 0.0

@@ -32,13 +32,7 @@ from tests.helpers import run, run_json
 
 MODEL = "qwen2.5-coder:7b"
 TOKEN = "PINEAPPLE-7"
-PROGRAMS = {
-    "aider": "aider",
-    "claude-code": "claude",
-    "continue": "cn",
-    "codex": "codex",
-    "opencode": "opencode",
-}
+PROGRAMS = realclients.PROGRAMS
 #: Where each client's request lands on the server.
 ROUTES = {
     "aider": "/api/chat",

@@ -478,8 +478,8 @@ def test_the_four_apis_render_one_conversation_alike() -> None:
     tools = '[{"type": "function", "function": {"name": "weather", "parameters": '
     expected = "\n".join(
         [
-            f"<tools>{tools}{json.dumps(WEATHER)}}}}}]",
             "<system>Be brief.",
+            f"<tools>{tools}{json.dumps(WEATHER)}}}}}]",
             "<user>Weather in Oslo?",
             '<assistant>[{"name": "weather", "arguments": {"city": "Oslo"}}]',
             "<tool>rain",

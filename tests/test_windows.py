@@ -59,17 +59,24 @@ def told(home: Path, model: str) -> dict[str, object]:
 
 
 def test_init_learns_the_window_and_every_client_gets_it(sandbox_home: Path) -> None:
-    # The model is loaded at 32k (someone asked for it); the server's own window is 8k.
-    with FakeOllama(default_context=8192) as fake:
+    # The model is loaded at 32k (someone asked for it); the server's own window is 16k.
+    with FakeOllama(default_context=16384) as fake:
         result = init_at(fake.port, clients=ALL)
-        assert f"The server runs {MODEL} with a 8k window" in result.stdout
+        assert f"The server runs {MODEL} with a 16k window" in result.stdout
         # Learnt with a request that named no num_ctx, then /api/ps.
         [probe] = [r for r in fake.requests_to("/api/chat") if r.json["model"] == MODEL]
         assert "num_ctx" not in probe.json.get("options", {})
-    assert load_settings().windows == {MODEL: 8192}
-    assert told(sandbox_home, MODEL) == dict.fromkeys(ALL, 8192)
+    assert load_settings().windows == {MODEL: 16384}
+    assert told(sandbox_home, MODEL) == dict.fromkeys(ALL, 16384)
     text = (sandbox_home / ".config" / "ollama-client-setup" / "settings.toml").read_text()
-    assert 'windows = {"qwen2.5-coder:7b" = 8192}' in text
+    assert 'windows = {"qwen2.5-coder:7b" = 16384}' in text
+
+
+def test_a_window_above_the_models_maximum_is_the_models_maximum(sandbox_home: Path) -> None:
+    # /api/ps reports the num_ctx asked for; the runner holds at most the model's maximum.
+    with FakeOllama(default_context=65536) as fake:
+        init_at(fake.port, clients=("codex",))
+    assert load_settings().windows == {MODEL: 32768}
 
 
 def test_no_client_sends_a_num_ctx_that_differs_from_the_others() -> None:
@@ -127,8 +134,8 @@ def test_a_context_unlike_the_servers_says_every_switch_reloads() -> None:
     with FakeOllama() as fake:
         result = init_at(fake.port, "--context", "16384", clients=("aider", "claude-code"))
     assert "run it with different windows" in result.stderr
-    assert "aider: num_ctx 16384" in result.stderr
-    assert "claude-code: num_ctx 4096" in result.stderr
+    assert "aider sends num_ctx 16384" in result.stderr
+    assert "claude-code runs at the server's 4096" in result.stderr
     assert "OLLAMA_CONTEXT_LENGTH=16384" in result.stderr
 
 
@@ -192,13 +199,20 @@ def test_doctor_sees_a_loaded_window_for_a_name_stored_without_its_tag(
     assert "not known until it is loaded" not in check["summary"]
 
 
-@pytest.mark.parametrize(("window", "output"), [(4096, 1024), (32768, 8192), (262144, 32000)])
+@pytest.mark.parametrize(("window", "output"), [(16384, 4096), (32768, 8192), (262144, 32000)])
 def test_opencode_gets_a_limit_it_accepts(window: int, output: int) -> None:
     from ollama_client_setup.targets import opencode
 
     entry = opencode.model_entry("m", window)
     assert entry["limit"] == {"context": window, "output": output}
     assert "limit" not in opencode.model_entry("m", None)
+
+
+def test_opencode_is_not_told_a_window_too_small_for_its_own_prompt() -> None:
+    # At 4k the real OpenCode 1.18 compacts in a loop (hundreds of requests a minute).
+    from ollama_client_setup.targets import opencode
+
+    assert "limit" not in opencode.model_entry("m", 4096)
 
 
 def test_settings_refuse_a_bad_window(tmp_path: Path) -> None:
@@ -208,3 +222,62 @@ def test_settings_refuse_a_bad_window(tmp_path: Path) -> None:
         settings_mod.parse(text, path)
     assert ":3:1: [server] windows" in str(caught.value)
     assert "'m': the context 12 is outside" in str(caught.value)
+
+
+def test_a_model_no_client_uses_any_more_loses_its_window(sandbox_home: Path) -> None:
+    with FakeOllama() as fake:
+        init_at(fake.port, clients=("codex",))
+        assert load_settings().windows == {MODEL: 4096}
+        init_at(fake.port, "--no-probe", model="llama3.2:3b", clients=("codex",))
+    assert load_settings().windows == {}
+    assert not (sandbox_home / ".codex" / "ollama-server.models.json").exists()
+
+
+def runners_check() -> dict[str, object]:
+    data = run_json("doctor", "--deep", "--only", "runners", "--timeout", "10", code=None)
+    [check] = data["result"]["checks"]
+    return check
+
+
+@pytest.mark.parametrize(
+    ("clients", "slots", "multiuser", "status"),
+    [
+        (("aider", "opencode"), 1, False, "warn"),
+        (("aider", "opencode"), 2, False, "warn"),  # a new prompt still takes the first slot
+        (("aider", "opencode"), 2, True, "ok"),
+        (("aider", "claude-code"), 1, False, "ok"),  # nobody sends a second request
+    ],
+)
+def test_runners_measures_the_prompt_cache(
+    clients: tuple[str, ...], slots: int, multiuser: bool, status: str
+) -> None:
+    with FakeOllama(num_parallel=slots, multiuser_cache=multiuser) as fake:
+        init_at(fake.port, clients=clients)
+        check = runners_check()
+    assert check["status"] == status, check
+    assert "an identical second prompt reused 100%" in check["detail"]
+    if status == "warn":
+        assert check["summary"].startswith("OpenCode's title request evicts")
+        assert "OLLAMA_NUM_PARALLEL=2 and OLLAMA_MULTIUSER_CACHE=1" in check["fix"]["text"]
+    else:
+        assert check["summary"].startswith(f"every client runs one runner per model ({MODEL} at 4k")
+
+
+def test_runners_says_when_the_cache_does_not_hold() -> None:
+    with FakeOllama(reload_every_request=True) as fake:
+        init_at(fake.port, clients=("aider",))
+        check = runners_check()
+    assert check["status"] == "warn"
+    assert check["summary"].startswith("the server re-reads whole prompts")
+
+
+def test_runners_names_the_client_that_would_restart_the_model() -> None:
+    with FakeOllama() as fake:
+        init_at(fake.port, "--no-probe", clients=("aider", "codex"))
+        check = runners_check()
+        smoke = run_json("smoke", "--clients", "--client-timeout", "1", code=None)
+    assert check["status"] == "warn"
+    assert "aider will send a new num_ctx with every prompt" in check["summary"]
+    assert check["fix"]["command"] == "ollama-client-setup init --yes"
+    step = next(s for s in smoke["result"]["steps"] if s["id"] == "runners")
+    assert step["status"] == "warn" and step["summary"] == check["summary"]

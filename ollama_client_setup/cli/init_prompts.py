@@ -57,8 +57,11 @@ class Choices:
             if self.api_key_store is None
             else (self.api_key_store or None),
         )
-        if self.windows is not None:
-            new = new.with_changes(windows=self.windows)
+        # Windows of models no client uses any more go (they would linger in Codex's catalog).
+        from .. import windows
+
+        measured = self.windows if self.windows is not None else new.windows
+        new = new.with_changes(windows=windows.merged(new.with_changes(windows={}), measured))
         if self.claude_code_mode:
             new = new.with_options("claude-code", mode=self.claude_code_mode)
         if self.codex_mode:

@@ -128,4 +128,4 @@ def runners(ctx: Context) -> Result:
         )
     if static.status.value != "ok":
         return Result(static.status, static.summary, detail, static.fix, data=static.data)
-    return ok(f"{static.summary}; {measured}", static.detail)
+    return ok(f"{static.summary}; {measured}", detail)

@@ -29,11 +29,16 @@ def config_path() -> Path:
 #: limit.context - limit.output; without a limit it sends 32000 and never compacts.
 OUTPUT_SHARE = 4
 OUTPUT_MAX = 32_000
+#: OpenCode 1.18's own instructions and tools take about 8k tokens before the user says a
+#: word. In a window with less room than that it compacts, finds itself still too long and
+#: compacts again, hundreds of requests a minute (seen with the real program at 4k), so a
+#: smaller window is not written: the server then cuts the prompt, as it would anyway.
+LIMIT_FLOOR = 16_384
 
 
 def model_entry(model: str, window: int | None) -> dict[str, Any]:
     entry: dict[str, Any] = {"name": model}
-    if window:
+    if window and window >= LIMIT_FLOOR:
         # The server's real window, so OpenCode compacts before the server silently cuts the
         # prompt (docs/clients/opencode.md); OpenCode refuses a limit without `output`.
         entry["limit"] = {"context": window, "output": min(window // OUTPUT_SHARE, OUTPUT_MAX)}

@@ -163,16 +163,19 @@ def _tool(tool: Any) -> Any:
 
 
 def _assemble(tools: Any, messages: list[tuple[str, str]], system: list[str]) -> Prompt:
-    head: list[Segment] = []
-    if isinstance(tools, list) and tools:
-        head.append(("tools", json.dumps([_tool(tool) for tool in tools])))
-    head += [("system", text) for text in system]
+    """The system prompt first, then the tools, then the conversation: the order the coder
+    models' templates render them in (qwen2.5-coder's and qwen3's put `# Tools` after the
+    system text inside the system turn), so a system prompt whose first line changes per
+    request defeats the cache of everything after it, tools included."""
+    head: list[Segment] = [("system", text) for text in system]
     rest: list[Segment] = []
     for role, text in messages:
         if role == "system":
             head.append((role, text))
         else:
             rest.append((role, text))
+    if isinstance(tools, list) and tools:
+        head.append(("tools", json.dumps([_tool(tool) for tool in tools])))
     return Prompt(tuple(head), tuple(rest))
 
 
