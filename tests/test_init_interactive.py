@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.fakes.ollama import FakeOllama
+from tests.fakes.ollama import FakeModel, FakeOllama
 from tests.helpers import snapshot
 
 pexpect = pytest.importorskip("pexpect")
@@ -121,6 +121,24 @@ def test_bad_answers_are_asked_again(fake_ollama: FakeOllama) -> None:
     assert child.exitstatus == 130
 
 
+def test_the_picker_takes_a_name_without_its_tag(sandbox_home: Path) -> None:
+    models = [FakeModel("testmodel:latest"), FakeModel("other:7b")]
+    with FakeOllama(models) as fake:
+        child = spawn("--no-smoke")
+        for prompt, answer in script(fake.port)[:5]:
+            child.expect(prompt)
+            child.sendline(answer)
+        child.expect(MODEL)
+        child.sendline("testmodel")
+        child.expect(CONFIRM)
+        child.sendline("y")
+        child.expect(pexpect.EOF)
+        child.close()
+    assert child.exitstatus == 0
+    settings = (sandbox_home / ".config" / "ollama-client-setup" / "settings.toml").read_text()
+    assert 'default = "testmodel:latest"' in settings
+
+
 def test_unreachable_server_still_asks_for_a_model_name(
     closed_port: int, sandbox_home: Path
 ) -> None:
@@ -134,6 +152,9 @@ def test_unreachable_server_still_asks_for_a_model_name(
     child.sendline("bash")
     child.expect(CLIENTS)
     child.sendline("none")
+    child.expect(r"Model name \(the server could not list its models\)")
+    child.sendline("bad name; rm -rf ~")  # said, and asked again: no traceback
+    child.expect(r"Error: the model name .* has characters Ollama model names never have")
     child.expect(r"Model name \(the server could not list its models\)")
     child.sendline("qwen2.5-coder:7b")
     child.expect(CONFIRM)

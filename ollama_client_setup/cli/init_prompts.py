@@ -10,6 +10,7 @@ from typing import Any
 import click
 
 from .. import endpoints, validate
+from .. import names as model_names
 from ..probe import Probe, probe
 from ..settings import CLIENTS, SHELLS, Settings
 from ..targets import shells as shell_target
@@ -204,8 +205,12 @@ def _pick_model(
             "Model name (the server could not list its models)",
             default=current or "",
             show_default=bool(current),
+            # A bad name is said and asked again, like at every other prompt; empty: none yet.
+            value_proc=lambda text: (
+                _checked(validate.check_model)(text.strip()) if text.strip() else ""
+            ),
         )
-        return validate.check_model(answer) if answer else None
+        return answer or None
     infos = _catalog(settings)
     names = [i.name for i in infos] if infos else sorted(found.models)
     click.echo("Models on the server:")
@@ -224,8 +229,9 @@ def _pick_model(
         text = text.strip()
         if text.isdigit() and 1 <= int(text) <= len(names):
             return names[int(text) - 1]
-        if text in names:
-            return text
+        found = model_names.find(text, names)  # testmodel for testmodel:latest, as elsewhere
+        if found:
+            return found
         raise click.BadParameter(f"type a number from 1 to {len(names)} or a listed name")
 
     chosen = click.prompt("Model", default=default, value_proc=convert)
