@@ -299,3 +299,23 @@ def test_codex_legacy_profiles_table_is_flagged(closed_port: int, sandbox_home) 
     check = doctor("--only", "clients.codex")["clients.codex"]
     assert check["status"] == "fail"
     assert "config.toml:3 has a legacy profile setting" in check["summary"]
+
+
+def test_only_a_check_that_could_not_run_because_another_failed_is_no_pass(
+    closed_port: int, no_tailscale: str
+) -> None:
+    setup(closed_port, "127.0.0.1")
+    data = run_json("doctor", "--timeout", "2", "--only", "model.fit", code=ExitCode.CHECKS_FAILED)
+    [check] = data["result"]["checks"]
+    assert check["status"] == "skip"
+    assert check["summary"] == "skipped: tcp.connect failed"
+    assert data["ok"] is False and data["result"]["summary"]["failed"] is True
+
+
+def test_only_a_check_skipped_for_another_reason_still_passes(fake_ollama: FakeOllama) -> None:
+    setup(fake_ollama.port, "127.0.0.1")
+    data = run_json("doctor", "--timeout", "2", "--only", "model.fit", code=ExitCode.OK)
+    [check] = data["result"]["checks"]
+    # No client is managed, so there is nothing to fit: nothing failed.
+    assert check["summary"] == "skipped: no managed client has a model"
+    assert data["ok"] is True

@@ -29,7 +29,12 @@ class Report:
 
     @property
     def failed(self) -> bool:
-        return any(r.status is Status.FAIL for _, r in self.checks)
+        """A check failed, or could not run because one it depends on failed (shown or
+        not: `--only X` must not pass when X was never checked)."""
+        return any(
+            r.status is Status.FAIL or (r.status is Status.SKIP and r.data.get("blocked"))
+            for _, r in self.checks
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -27,13 +27,17 @@ def _run_one(check: Check, ctx: Context, done: queue.Queue[tuple[str, Result]]) 
     done.put((check.id, result))
 
 
-def _blocked_by(check: Check, ctx: Context) -> str | None:
+def _blocked_by(check: Check, ctx: Context) -> Result | None:
+    """The skip for a check whose dependency failed or was skipped. `blocked` marks a skip
+    whose root cause is a failure: a selection of checks (`doctor --only X`) that could
+    not run because something failed has failed too, even when the failure is not shown."""
     for dep in check.depends_on:
         result = ctx.results.get(dep)
         if result is not None and result.status is Status.FAIL:
-            return f"skipped: {dep} failed"
+            return skip(f"skipped: {dep} failed", blocked=dep)
         if result is not None and result.status is Status.SKIP:
-            return result.summary  # Name the root cause, not the link before it.
+            # Name the root cause, not the link before it.
+            return skip(result.summary, **{k: v for k, v in result.data.items() if k == "blocked"})
     return None
 
 
@@ -48,9 +52,9 @@ def run(checks: list[Check], ctx: Context) -> dict[str, Result]:
             if any(d not in ctx.results for d in deps):
                 continue
             waiting.remove(check)
-            reason = _blocked_by(check, ctx)
-            if reason:
-                ctx.results[check.id] = skip(reason)
+            blocked = _blocked_by(check, ctx)
+            if blocked is not None:
+                ctx.results[check.id] = blocked
                 continue
             running[check.id] = time.monotonic()
             threading.Thread(
