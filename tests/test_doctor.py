@@ -319,3 +319,12 @@ def test_only_a_check_skipped_for_another_reason_still_passes(fake_ollama: FakeO
     # No client is managed, so there is nothing to fit: nothing failed.
     assert check["summary"] == "skipped: no managed client has a model"
     assert data["ok"] is True
+
+
+def test_quiet_hides_what_passed_but_never_a_failure(closed_port: int, no_tailscale: str) -> None:
+    setup(closed_port, "127.0.0.1")
+    out = run("-q", "doctor", "--timeout", "2", code=ExitCode.CHECKS_FAILED).stdout
+    assert "FAIL  tcp.connect" in out and "fix: " in out
+    assert "ok    dns.resolve" not in out  # it passed
+    assert " failed, " in out.splitlines()[-1]  # the summary stays
+    assert run("-q", "-q", "doctor", "--timeout", "2", code=ExitCode.CHECKS_FAILED).stdout == ""

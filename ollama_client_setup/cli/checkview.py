@@ -19,15 +19,21 @@ MARKS = {
 }
 
 
+#: -q hides the lines of checks that passed or were skipped, never a problem.
+QUIET = -1
+
+
 def echo_result(app: Application, ident: str, result: Result, width: int = 20) -> None:
     status = result.status.value
     word, color = MARKS[status]
+    problem = status in ("fail", "warn")
+    level = QUIET if problem else 0
     mark = app.style(f"{word:<4}", fg=color, bold=status == "fail")
-    app.echo(f"{mark}  {ident:<{width}} {result.summary}")
-    if result.detail and (status in ("fail", "warn") or app.verbosity > 0):
+    app.echo(f"{mark}  {ident:<{width}} {result.summary}", level=level)
+    if result.detail and (problem or app.verbosity > 0):
         for line in result.detail.splitlines():
-            app.echo(f"      {line}")
-    if result.fix and status in ("fail", "warn"):
-        app.echo(f"      fix: {result.fix.text}")
+            app.echo(f"      {line}", level=level)
+    if result.fix and problem:
+        app.echo(f"      fix: {result.fix.text}", level=level)
         if result.fix.command:
-            app.echo(f"        $ {result.fix.command}")
+            app.echo(f"        $ {result.fix.command}", level=level)

@@ -10,7 +10,7 @@ from .. import settings as settings_mod
 from ..exitcodes import ExitCode
 from . import main as entry
 from .app import Application, command_edge, json_option
-from .checkview import echo_result
+from .checkview import QUIET, echo_result
 
 
 @click.command()
@@ -92,7 +92,8 @@ def command(
         counts = report.counts
         app.echo(
             f"\n{counts['ok']} ok, {counts['warn']} warn, {counts['fail']} failed, "
-            f"{counts['skip']} skipped in {report.elapsed:.1f} s"
+            f"{counts['skip']} skipped in {report.elapsed:.1f} s",
+            level=QUIET,
         )
     if code:
         raise SystemExit(int(code))

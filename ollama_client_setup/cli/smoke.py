@@ -11,7 +11,7 @@ import click
 from .. import validate, workflow
 from ..exitcodes import ExitCode
 from .app import Application, command_edge, json_option
-from .checkview import echo_result
+from .checkview import QUIET, echo_result
 
 #: Kept here as well as in ..smoke so `--help` does not import httpx.
 DEFAULT_BUDGET = 120.0
@@ -109,7 +109,7 @@ def show_report(app: Application, report: Any) -> None:
     width = max([10, *(len(step.id) for step in report.steps)])
     for step in report.steps:
         echo_result(app, step.id, step.result, width=width)
-    app.echo(f"\n{report.summary}")
+    app.echo(f"\n{report.summary}", level=QUIET)
 
 
 def run_with_progress(app: Application, settings: Any, **kwargs: Any) -> Any:
