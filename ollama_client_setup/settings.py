@@ -147,7 +147,18 @@ def _convert(attr: str, value: object) -> object:
     raise AssertionError(attr)
 
 
-def parse(text: str, path: Path) -> Settings:
+#: (table, key) -> a value given on the command line, which replaces the file's before it is
+#: checked: a bad value in the file must not stop the flag that sets it again.
+Overrides = dict[tuple[str, str], object]
+#: The init flag that sets each key, for the way out of a bad value.
+_FLAGS = {
+    ("server", "host"): "--host HOST",
+    ("server", "port"): "--port N",
+    ("model", "default"): "--model NAME",
+}
+
+
+def parse(text: str, path: Path, overrides: Overrides | None = None) -> Settings:
     """Parse and validate settings text; errors name the file, key and value."""
     import tomlkit
     from tomlkit.exceptions import ParseError, TOMLKitError
@@ -171,6 +182,9 @@ def parse(text: str, path: Path) -> Settings:
         ) from None
     values: dict[str, object] = {}
     data = doc.unwrap()
+    for (table, key), value in (overrides or {}).items():
+        if isinstance(data.get(table), dict):
+            data[table][key] = value
     options: dict[str, ClientOptions] = {}
     for table, value in data.items():
         keys = _SCHEMA.get(table)
@@ -198,9 +212,13 @@ def parse(text: str, path: Path) -> Settings:
             try:
                 values[attr] = _convert(attr, item)
             except ValueError as exc:
+                flag = _FLAGS.get((table, key))
+                again = (
+                    f"`ollama-client-setup init {flag}`" if flag else "`ollama-client-setup init`"
+                )
                 raise SettingsError(
                     f"{where}{_at(text, table, key)}: [{table}] {key} = {_short(item)}: {exc}",
-                    hint="Fix the value by hand, or set it again with `ollama-client-setup init`.",
+                    hint=f"Fix the value by hand, or set it again with {again}.",
                 ) from None
     return Settings(source=path, client_options=options, **values)  # type: ignore[arg-type]
 
@@ -286,7 +304,7 @@ def _parse_reason(exc: Exception) -> str:
     return message[:cut] if cut > 0 else message
 
 
-def load(path: Path | None = None) -> Settings:
+def load(path: Path | None = None, overrides: Overrides | None = None) -> Settings:
     """Settings from the file, or defaults (source None) when there is none yet."""
     path = path or paths.settings_file()
     try:
@@ -304,7 +322,7 @@ def load(path: Path | None = None) -> Settings:
             f"{paths.display(path)}:{line}:{col}: byte {exc.start + 1} is not UTF-8",
             hint="TOML files must be UTF-8; re-save it as UTF-8.",
         ) from None
-    return parse(text, path)
+    return parse(text, path, overrides)
 
 
 def render(settings: Settings, current: str | None) -> str:

@@ -84,19 +84,22 @@ def reconcile(
     confirm: Confirm | None = None,
     environ: Mapping[str, str] | None = None,
     secret: str | None = None,
+    overrides: settings_mod.Overrides | None = None,
 ) -> Outcome:
     """Change the settings with `update`, then make every managed file match them.
-    `secret` is a new API key; otherwise the kept one (if any) is rendered again."""
+    `secret` is a new API key; otherwise the kept one (if any) is rendered again.
+    `overrides`: values from the command line that replace the file's before they are
+    checked, so a flag can repair the value it sets."""
     state = paths.state_dir()
     if dry_run:
-        new = update(settings_mod.load())
+        new = update(settings_mod.load(overrides=overrides))
         receipts = Receipts.load(state)
         changes = targets.build(new, environ, _secret(new, secret))
         return Outcome(new, engine.plan(changes, receipts, state), False)
     check_home_owner()
     with _state_session(state):
         receipts = Receipts.load(state)
-        new = update(settings_mod.load())
+        new = update(settings_mod.load(overrides=overrides))
         plan = engine.plan(targets.build(new, environ, _secret(new, secret)), receipts, state)
         if confirm is not None and plan.changed and not confirm(plan):
             return Outcome(new, plan, False, ["Nothing was changed."])

@@ -4,6 +4,7 @@ import pytest
 
 from ollama_client_setup import settings
 from ollama_client_setup.errors import SettingsError
+from ollama_client_setup.exitcodes import ExitCode
 
 
 def write(path: Path, text: str) -> Path:
@@ -77,3 +78,21 @@ def test_non_utf8_settings_refused(tmp_path: Path) -> None:
     path.write_bytes(b'[server]\nhost = "caf\xe9"\n')
     with pytest.raises(SettingsError, match="not UTF-8"):
         settings.load(path)
+
+
+def test_the_flag_that_sets_a_bad_value_repairs_it(sandbox_home: Path) -> None:
+    from tests.fakes.ollama import FakeOllama
+    from tests.helpers import init_at, run
+
+    path = sandbox_home / ".config" / "ollama-client-setup" / "settings.toml"
+    path.parent.mkdir(parents=True)
+    path.write_text('# mine\n[server]\nhost = "127.0.0.1"\nport = "abc"\n')
+    failed = run("status", code=ExitCode.REFUSED)
+    assert "[server] port = 'abc': expected a whole number" in failed.stderr
+    assert "`ollama-client-setup init --port N`" in failed.stderr
+    with FakeOllama() as fake:
+        init_at(fake.port)  # --port, among the other flags
+        port = fake.port
+    text = path.read_text()
+    assert text.startswith("# mine\n") and f"port = {port}\n" in text
+    assert run("status").exit_code == 0

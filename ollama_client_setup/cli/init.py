@@ -150,7 +150,17 @@ def command(
         completion=completion,
         api_key_store=store,
     )
-    current = settings_mod.load()
+    # A bad value in the settings file does not stop the flag that sets it again.
+    overrides: settings_mod.Overrides = {
+        k: v
+        for k, v in {
+            ("server", "host"): given.host,
+            ("server", "port"): given.port,
+            ("model", "default"): given.model,
+        }.items()
+        if v is not None
+    }
+    current = settings_mod.load(overrides=overrides)
     interactive = app.interactive() and not (yes or as_json or dry_run)
     found: Probe | None = None
     if interactive:
@@ -187,6 +197,7 @@ def command(
         lambda s: given.apply(s, os.environ),
         dry_run=dry_run,
         secret=key,
+        overrides=overrides,
         confirm=confirm(app, "Apply these changes?") if interactive else None,
     )
     app.applied = outcome.applied
