@@ -68,6 +68,42 @@ def check_host(value: str) -> str:
     return host
 
 
+def parse_server(value: str) -> tuple[str, int | None]:
+    """What a person types for the server, as (host, port or None): a name or address, or
+    what they copy from OLLAMA_HOST and docs: `host:11434`, `http://host:11434/`, `[::1]:11434`,
+    with spaces around. Anything else is refused as check_host refuses it."""
+    text = value.strip() if isinstance(value, str) else value
+    if not isinstance(text, str) or not text:
+        raise ValueError("the host is empty")
+    if "://" in text:
+        scheme, _, rest = text.partition("://")
+        if scheme.lower() != "http":
+            raise ValueError(
+                f"the server {_show(value)} uses {scheme}://; only plain http:// is supported "
+                "for now: give the host name (and the port) of a plain-HTTP Ollama"
+            )
+        path = rest.find("/")
+        if path >= 0:
+            if rest[path:].strip("/"):
+                raise ValueError(
+                    f"the server {_show(value)} has a path ({rest[path:]}); give only the host "
+                    "and the port of the Ollama server"
+                )
+            rest = rest[:path]
+        text = rest
+    text = text.rstrip("/")
+    port: int | None = None
+    if text.startswith("["):  # [v6] or [v6]:port
+        close = text.find("]")
+        if close > 0 and text[close + 1 :].startswith(":"):
+            port = check_port(text[close + 2 :])
+            text = text[: close + 1]
+    elif text.count(":") == 1:  # host:port (an IPv6 literal has several colons)
+        text, _, digits = text.partition(":")
+        port = check_port(digits)
+    return check_host(text), port
+
+
 def check_port(value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         try:

@@ -6,7 +6,10 @@ import json
 import os
 from pathlib import Path
 
+import pytest
+
 from ollama_client_setup.exitcodes import ExitCode
+from tests.helpers import run
 
 
 def test_json_usage_errors_are_one_document_too(sandbox_home: Path) -> None:
@@ -37,3 +40,42 @@ def test_the_static_command_list_matches_each_commands_own_help() -> None:
         command = cli.get_command(ctx, name)
         assert command is not None
         assert SHORT_HELP[name] == command.get_short_help_str(limit=1000), name
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "127.0.0.1:{port}",
+        "http://127.0.0.1:{port}",
+        "http://127.0.0.1:{port}/",
+        " 127.0.0.1:{port} ",
+    ],
+)
+def test_host_takes_what_people_copy_from_ollama_host(typed: str) -> None:
+    from ollama_client_setup import settings as settings_mod
+    from tests.fakes.ollama import FakeOllama
+
+    with FakeOllama() as fake:
+        host = typed.format(port=fake.port)
+        run("init", "--yes", "--host", host, "--model", "qwen2.5-coder:7b", "--shell", "bash")
+        saved = settings_mod.load()
+        assert (saved.host, saved.port) == ("127.0.0.1", fake.port)
+
+
+@pytest.mark.parametrize(
+    ("host", "message"),
+    [
+        ("https://gpu.example:11434", "only plain http:// is supported for now"),
+        ("http://h:11434/ollama", "has a path (/ollama)"),
+        ("h:12x", "the port '12x' is not a number"),
+        ("my server", "is not a valid host name"),
+    ],
+)
+def test_host_says_what_it_cannot_take(host: str, message: str) -> None:
+    result = run("init", "--yes", "--no-probe", "--host", host, code=2)
+    assert message in result.output
+
+
+def test_a_port_in_the_host_and_another_in_port_contradict() -> None:
+    result = run("init", "--yes", "--no-probe", "--host", "h:1234", "--port", "11434", code=2)
+    assert "the host names port 1234, but --port says 11434" in result.output

@@ -231,3 +231,21 @@ def test_without_a_terminal_init_never_prompts(fake_ollama: FakeOllama, sandbox_
     assert done.returncode == 0, done.stderr
     assert "?" not in done.stdout.splitlines()[0]
     assert (sandbox_home / ".bashrc").exists()
+
+
+def test_the_server_prompt_takes_host_and_port_at_once(
+    fake_ollama: FakeOllama, sandbox_home: Path
+) -> None:
+    child = spawn("--no-smoke")
+    child.expect(HOST)
+    child.sendline(f"http://127.0.0.1:{fake_ollama.port}/")
+    child.expect(rf"Port \[{fake_ollama.port}\]: ")  # the typed port is the default now
+    child.sendline("")
+    for prompt, answer in script(fake_ollama.port)[2:]:
+        child.expect(prompt)
+        child.sendline(answer)
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    settings = (sandbox_home / ".config" / "ollama-client-setup" / "settings.toml").read_text()
+    assert f'host = "127.0.0.1"\nport = {fake_ollama.port}' in settings

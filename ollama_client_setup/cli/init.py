@@ -21,7 +21,7 @@ from .planview import confirm, file_lines, show_dry_run
 
 def _validated(kind: str, value: Any) -> Any:
     check = {
-        "host": validate.check_host,
+        "host": validate.parse_server,
         "port": validate.check_port,
         "model": validate.check_model,
     }[kind]
@@ -32,7 +32,10 @@ def _validated(kind: str, value: Any) -> Any:
 
 
 @click.command()
-@click.option("--host", help="Server name or address. [default: ollama-server]")
+@click.option(
+    "--host",
+    help="Server name or address, also as HOST:PORT or http://HOST:PORT. [default: ollama-server]",
+)
 @click.option("--port", type=int, help="Server port. [default: 11434]")
 @click.option("--model", help="Default model, as the server names it (e.g. qwen2.5-coder:7b).")
 @click.option(
@@ -136,9 +139,15 @@ def command(
     Undo everything with `ollama-client-setup uninstall`.
     """
     key, store = _api_key(api_key_stdin, no_api_key)
+    server = _validated("host", host) if host is not None else None
+    if server and server[1] and port is not None and port != server[1]:
+        raise click.BadParameter(
+            f"the host names port {server[1]}, but --port says {port}; give one of them",
+            param_hint="--host",
+        )
     given = Choices(
-        host=_validated("host", host) if host is not None else None,
-        port=_validated("port", port) if port is not None else None,
+        host=server[0] if server else None,
+        port=_validated("port", port) if port is not None else (server[1] if server else None),
         model=_validated("model", model) if model is not None else None,
         shells=shells,
         no_shells=no_shells,

@@ -104,13 +104,16 @@ def _checked(check: Any) -> Any:
 def ask(
     app: Application, current: Settings, given: Choices, environ: Mapping[str, str]
 ) -> tuple[Choices, Probe]:
-    host = given.host or click.prompt(
-        "Ollama server (name or address)",
-        default=current.host,
-        value_proc=_checked(validate.check_host),
-    )
+    host, typed_port = given.host, None
+    if not host:
+        # Also HOST:PORT or http://HOST:PORT/, as people copy it from OLLAMA_HOST and docs.
+        host, typed_port = click.prompt(
+            "Ollama server (name or address)",
+            default=current.host,
+            value_proc=_checked(validate.parse_server),
+        )
     port = given.port or click.prompt(
-        "Port", default=current.port, value_proc=_checked(validate.check_port)
+        "Port", default=typed_port or current.port, value_proc=_checked(validate.check_port)
     )
     target = current.with_changes(host=host, port=port)
     with app.progress(f"Checking {endpoints.server_root(target)}"):
