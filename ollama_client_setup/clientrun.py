@@ -46,6 +46,7 @@ from typing import Any
 
 from . import targets
 from .doctor.model import Fix, Result, Status, fail, ok, skip, warn
+from .output import printable
 from .settings import Settings
 from .targets.shells import ShellEnv
 
@@ -391,9 +392,10 @@ _AIDER_ANSWERED = re.compile(r"Tokens: [\d.,]+k? sent, [\d.,]+k? received", re.I
 
 
 def clean(text: str) -> str:
-    """Without colour codes, carriage-return redraws collapsed to their last state."""
+    """Without colour codes, carriage-return redraws collapsed to their last state, and any
+    other control character escaped: the client's words are shown on the user's terminal."""
     text = _ANSI.sub("", text).replace("\r\n", "\n")
-    return "\n".join(line.rsplit("\r", 1)[-1] for line in text.split("\n"))
+    return printable("\n".join(line.rsplit("\r", 1)[-1] for line in text.split("\n")))
 
 
 def _elsewhere(line: str, server_host: str) -> bool:

@@ -33,6 +33,12 @@ class ModelInfo:
     used_by: list[str] = field(default_factory=list)
 
     @property
+    def valid(self) -> bool:
+        """A name the tool can write into a shell or a config (validate.check_model); one
+        carrying escapes (see output.printable) or spaces is shown, never offered."""
+        return usable_name(self.name)
+
+    @property
     def tools(self) -> bool | None:
         return None if self.capabilities is None else "tools" in self.capabilities
 
@@ -80,6 +86,16 @@ def catalog(client: OllamaClient) -> list[ModelInfo]:
         if running is not None:
             info.loaded, info.loaded_context = True, running.context_length
     return sorted(infos, key=lambda i: i.name)
+
+
+def usable_name(name: str) -> bool:
+    from .validate import check_model
+
+    try:
+        check_model(name)
+    except ValueError:
+        return False
+    return True
 
 
 def resolve_name(name: str, available: list[str]) -> str | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 SCHEMA_VERSION = 1
@@ -29,3 +30,13 @@ def envelope(
 
 def dumps(document: dict[str, Any]) -> str:
     return json.dumps(document, indent=2, ensure_ascii=False, default=str)
+
+
+# C0 controls but newline and tab, DEL, and C1 controls: ESC ] 0;... BEL retitles a
+# terminal, OSC 52 writes its clipboard. Text from the network never reaches it raw.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def printable(text: str) -> str:
+    """`text` with control characters shown as escapes (\\x1b), newlines and tabs kept."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)

@@ -24,6 +24,7 @@ from typing import Any, Literal, overload
 import httpx
 
 from ollama_client_setup import __version__, netprobe
+from ollama_client_setup.output import printable
 
 MAX_BODY = 16 * 1024 * 1024
 #: The cap for the small answers that describe the server (/, version, tags, show, ps, the
@@ -243,9 +244,9 @@ def _error_text(body: bytes) -> str | None:
         return None
     error = data.get("error") if isinstance(data, dict) else None
     if isinstance(error, str):
-        return error
+        return printable(error)
     if isinstance(error, dict) and isinstance(error.get("message"), str):
-        return error["message"]
+        return printable(error["message"])
     return None
 
 
@@ -268,7 +269,9 @@ def _int(value: Any) -> int | None:
 
 
 def _str(value: Any) -> str | None:
-    return value if isinstance(value, str) else None
+    """A string from the server's answer, with control characters escaped: names, versions
+    and messages are shown on the user's terminal (output.printable)."""
+    return printable(value) if isinstance(value, str) else None
 
 
 class _Reply:
@@ -454,7 +457,7 @@ def _require(reply: _Reply, obj: Any, key: str, kind: type | tuple[type, ...]) -
     value = obj.get(key) if isinstance(obj, dict) else None
     if not isinstance(value, kind) or isinstance(value, bool):
         raise reply.malformed(f"no valid {key!r}")
-    return value
+    return printable(value) if isinstance(value, str) else value
 
 
 def _tool_calls(reply: _Reply, calls: Any) -> list[ToolCall]:

@@ -249,3 +249,22 @@ def test_the_server_prompt_takes_host_and_port_at_once(
     assert child.exitstatus == 0
     settings = (sandbox_home / ".config" / "ollama-client-setup" / "settings.toml").read_text()
     assert f'host = "127.0.0.1"\nport = {fake_ollama.port}' in settings
+
+
+def test_the_picker_never_offers_a_name_with_escapes(sandbox_home: Path) -> None:
+    models = [FakeModel("evil\x1b]0;owned\x07:1b"), FakeModel("good:7b")]
+    with FakeOllama(models) as fake:
+        child = spawn("--no-smoke")
+        for prompt, answer in script(fake.port)[:5]:
+            child.expect(prompt)
+            child.sendline(answer)
+        child.expect(MODEL)
+        listing = child.before
+        child.sendline("1")
+        child.expect(CONFIRM)
+        child.sendline("y")
+        child.expect(pexpect.EOF)
+        child.close()
+    assert "good:7b" in listing and "evil" not in listing and "\x1b]" not in listing
+    settings = (sandbox_home / ".config" / "ollama-client-setup" / "settings.toml").read_text()
+    assert 'default = "good:7b"' in settings

@@ -203,7 +203,10 @@ def _misfits(info: Any, clients: tuple[str, ...]) -> list[str]:
 def _pick_model(
     found: Probe, current: str | None, settings: Settings, clients: tuple[str, ...] = ()
 ) -> str | None:
-    if not found.reachable or not found.models:
+    from ..models import usable_name
+
+    offered = sorted(filter(usable_name, found.models)) if found.reachable else []
+    if not offered:
         answer = click.prompt(
             "Model name (the server could not list its models)",
             default=current or "",
@@ -214,8 +217,8 @@ def _pick_model(
             ),
         )
         return answer or None
-    infos = _catalog(settings)
-    names = [i.name for i in infos] if infos else sorted(found.models)
+    infos = [i for i in _catalog(settings) if i.valid]
+    names = [i.name for i in infos] if infos else offered
     click.echo("Models on the server:")
     misfit = {i.name: _misfits(i, clients) for i in infos}
     for number, name in enumerate(names, 1):

@@ -76,6 +76,8 @@ def list_models(app: Application, as_json: bool) -> None:
         misfit = [k for k, v in fits[info.name].items() if not v["fits"]]
         if misfit:
             mark += f"  (not for {', '.join(misfit)})"
+        if not info.valid:
+            mark += "  (a name no client can be given: rename it on the server)"
         app.echo(
             f"{info.name:<32} {info.parameter_size or '-':>7} {info.quantization or '-':<7} "
             f"{human_size(info.size):>8} {human_tokens(info.max_context):>5} {tools:<5} "
