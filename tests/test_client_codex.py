@@ -62,6 +62,38 @@ stream_idle_timeout_ms = 900000
 """
 
 
+#: The shape of Codex's own example config (docs/example-config.md): the model, then empty
+#: [model_providers] and [profiles] tables holding only commented-out examples.
+EXAMPLE = """\
+# Codex example configuration (config.toml)
+
+# Primary model used by Codex.
+model = "gpt-5"
+
+approval_policy = "on-request"
+
+################################################################################
+# Model Providers (extend/override built-ins)
+################################################################################
+
+[model_providers]
+
+# --- Example: Local OSS (e.g., Ollama-compatible) ---
+# [model_providers.ollama]
+# name = "Ollama"
+# base_url = "http://localhost:11434/v1"
+
+[profiles]
+
+# [profiles.default]
+# model = "gpt-5"
+
+[projects]
+# [projects."/absolute/path/to/project"]
+# trust_level = "trusted"
+"""
+
+
 def codex(home: Path) -> Path:
     return home / ".codex"
 
@@ -203,6 +235,70 @@ def test_provider_written_inline_is_refused(sandbox_home: Path) -> None:
     assert snapshot(sandbox_home) == before
 
 
+def test_default_mode_fills_the_empty_model_providers_of_codexs_example(
+    sandbox_home: Path,
+) -> None:
+    """Issue 15, item 6: an empty [model_providers] table defines no provider, so adding the
+    tool's provider under it changes nothing else; it was refused (exit 4)."""
+    config = write_config(sandbox_home, EXAMPLE)
+    before = snapshot(sandbox_home)
+    run(*INIT, *DEFAULT)
+    first = config.read_text()
+    assert first == (
+        EXAMPLE.replace('model = "gpt-5"', 'model = "m"', 1).replace(
+            '"on-request"\n', '"on-request"\nmodel_provider = "ollama-server"\n'
+        )
+        + '\n[model_providers.ollama-server]\nname = "Ollama server"\n'
+        'base_url = "http://127.0.0.1:11434/v1"\nstream_idle_timeout_ms = 900000\n'
+    )
+    run(*SWITCH)
+    assert changed_lines(first, config.read_text()) == (['model = "m"'], ['model = "m2"'])
+    run("uninstall", "--yes")
+    assert snapshot(sandbox_home) == before
+
+
+@pytest.mark.parametrize(
+    "content", ["model_providers = {}\n", 'model_providers = { azure = { name = "Azure" } }\n']
+)
+def test_inline_model_providers_is_refused_with_the_reason(
+    sandbox_home: Path, content: str
+) -> None:
+    """No [model_providers.*] table can be added to an inline one: say so (it was reported
+    as a bug in the tool)."""
+    write_config(sandbox_home, 'model = "gpt-5"\n' + content)
+    before = snapshot(sandbox_home)
+    result = run(*INIT, *DEFAULT, code=ExitCode.REFUSED)
+    assert "~/.codex/config.toml:2:1: " in result.stderr
+    assert "model_providers is an inline table" in result.stderr
+    assert "bug" not in result.stderr
+    assert snapshot(sandbox_home) == before
+
+
+@pytest.mark.realclient
+def test_real_codex_runs_on_the_filled_example_config(
+    sandbox_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The real `codex exec`, in default mode, reads the edited example config and asks the
+    server for the model."""
+    from ollama_client_setup.doctor.model import Status
+    from tests import realclients
+    from tests.fakes.ollama import FakeOllama
+    from tests.helpers import init_at
+
+    realclients.use("codex", monkeypatch)
+    config = write_config(sandbox_home, EXAMPLE)
+    with FakeOllama(obedient=True) as server:
+        init_at(server.port, "--no-smoke", "--codex-mode", "default", clients=("codex",))
+        assert "[model_providers.ollama-server]" in config.read_text()
+        server.clear_requests()
+        result, output = realclients.session("codex", project=sandbox_home / "project")
+        assert result.status is Status.OK, (result.summary, result.detail, output)
+        models = [r.json["model"] for r in server.requests_to("/v1/responses")]
+        assert models and set(models) == {"qwen2.5-coder:7b"}, (models, output)
+    run("uninstall", "--yes")
+    assert config.read_text() == EXAMPLE
+
+
 # --- render and revert directly, over awkward inputs ------------------------------------
 
 AWKWARD = [
@@ -212,6 +308,8 @@ AWKWARD = [
     "model_provider = 'openai'\n\n[tui]\nnotifications = true\n",
     'notes = """\n[not a table]\nmodel = "x"\n"""\n[a]\nb = [\n  1, # one\n  2,\n]\n',
     "# header\n\n[model_providers.azure]\nname = 'Azure'\n",
+    'model = "gpt-5"\n\n[model_providers]\n',  # empty, as in Codex's example config
+    "[model_providers]\n# examples\n[tui]\nx = 1",
 ]
 
 

@@ -34,13 +34,13 @@ rules:
 """
 
 ENTRIES = """\
-    - name: m (ollama-client-setup)
+    - name: Ollama server (ollama-client-setup)
       provider: ollama
       model: m
       apiBase: http://127.0.0.1:11434
       defaultCompletionOptions:
         contextLength: 16384
-    - name: qwen2.5-coder:1.5b autocomplete (ollama-client-setup)
+    - name: Ollama server autocomplete (ollama-client-setup)
       provider: ollama
       model: qwen2.5-coder:1.5b
       apiBase: http://127.0.0.1:11434
@@ -67,7 +67,7 @@ EXPECTED_JSON = """\
   "models": [
     {"title": "GPT-4o", "provider": "openai", "model": "gpt-4o"},
     {
-      "title": "m (ollama-client-setup)",
+      "title": "Ollama server (ollama-client-setup)",
       "provider": "ollama",
       "model": "m",
       "apiBase": "http://127.0.0.1:11434",
@@ -75,7 +75,7 @@ EXPECTED_JSON = """\
     }
   ],
   "tabAutocompleteModel": {
-    "title": "qwen2.5-coder:1.5b autocomplete (ollama-client-setup)",
+    "title": "Ollama server autocomplete (ollama-client-setup)",
     "provider": "ollama",
     "model": "qwen2.5-coder:1.5b",
     "apiBase": "http://127.0.0.1:11434",
@@ -115,10 +115,8 @@ def test_yaml_init_switch_uninstall(sandbox_home: Path) -> None:
     assert first == ORIGINAL_YAML.replace("      - chat\n", "      - chat\n" + ENTRIES)
     run(*SWITCH)
     second = path.read_text()
-    assert changed_lines(first, second) == (
-        ["    - name: m (ollama-client-setup)", "      model: m"],
-        ["    - name: m2 (ollama-client-setup)", "      model: m2"],
-    )
+    # The name stays: Continue remembers the selected model by it.
+    assert changed_lines(first, second) == (["      model: m"], ["      model: m2"])
     run("uninstall", "--yes")
     assert snapshot(sandbox_home) == before
 
@@ -143,7 +141,7 @@ def test_default_continue_config_with_empty_models(sandbox_home: Path) -> None:
     run(*INIT, *CLIENT)
     assert path.read_text() == (
         "name: Local Assistant\nversion: 1.0.0\nschema: v1\nmodels:\n"
-        "  - name: m (ollama-client-setup)\n    provider: ollama\n    model: m\n"
+        "  - name: Ollama server (ollama-client-setup)\n    provider: ollama\n    model: m\n"
         "    apiBase: http://127.0.0.1:11434\n"
         "context:\n  - provider: code\n  - provider: diff\n"
     )
@@ -159,7 +157,7 @@ def test_no_config_creates_yaml_and_uninstall_removes_it_and_the_folder(
     run(*INIT, *CLIENT, "--shell", "bash")
     assert (folder(sandbox_home) / "config.yaml").read_text() == (
         "name: Local Config\nversion: 1.0.0\nschema: v1\nmodels:\n"
-        "  - name: m (ollama-client-setup)\n    provider: ollama\n    model: m\n"
+        "  - name: Ollama server (ollama-client-setup)\n    provider: ollama\n    model: m\n"
         "    apiBase: http://127.0.0.1:11434\n"
     )
     assert not (folder(sandbox_home) / "config.json").exists()
@@ -178,10 +176,7 @@ def test_legacy_json_only_is_edited_and_no_yaml_appears(sandbox_home: Path) -> N
     assert not (folder(sandbox_home) / "config.yaml").exists()
     run(*SWITCH)
     second = path.read_text()
-    assert changed_lines(first, second) == (
-        ['      "title": "m (ollama-client-setup)",', '      "model": "m",'],
-        ['      "title": "m2 (ollama-client-setup)",', '      "model": "m2",'],
-    )
+    assert changed_lines(first, second) == (['      "model": "m",'], ['      "model": "m2",'])
     path.write_text(
         second.replace('"allowAnonymousTelemetry": false', '"allowAnonymousTelemetry": true')
     )
@@ -195,14 +190,14 @@ def test_both_files_yaml_wins_and_json_is_untouched(sandbox_home: Path) -> None:
     yaml_path = write(sandbox_home, "config.yaml", ORIGINAL_YAML)
     run(*INIT, *CLIENT)
     assert json_path.read_text() == ORIGINAL_JSON
-    assert "m (ollama-client-setup)" in yaml_path.read_text()
+    assert "Ollama server (ollama-client-setup)" in yaml_path.read_text()
 
 
 def test_continue_global_dir_is_honoured(sandbox_home: Path, monkeypatch) -> None:
     custom = sandbox_home / "cont"
     monkeypatch.setenv("CONTINUE_GLOBAL_DIR", str(custom))
     run(*INIT, *CLIENT)
-    assert "m (ollama-client-setup)" in (custom / "config.yaml").read_text()
+    assert "Ollama server (ollama-client-setup)" in (custom / "config.yaml").read_text()
     assert not folder(sandbox_home).exists()
 
 
@@ -217,7 +212,7 @@ def test_autocomplete_dropped_later_removes_its_entry(sandbox_home: Path) -> Non
     run("init", "--yes", "--no-probe")
     text = path.read_text()
     assert "autocomplete (ollama-client-setup)" not in text
-    assert "m (ollama-client-setup)" in text
+    assert "Ollama server (ollama-client-setup)" in text
 
 
 @pytest.mark.parametrize(
@@ -303,3 +298,96 @@ def test_json_render_switch_revert_round_trip(original: str) -> None:
     second = change("m2", "ac2").render(first.text)
     assert second.memo is None
     assert c.ContinueJson.revert(second.text or "", first.memo) == original
+
+
+# --- the entries' names survive a model switch (issue 15, item 5) ---------------------------
+
+
+def earlier_names(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make init write what versions before issue 15 wrote: entries named after their model
+    (`m (ollama-client-setup)`, `MODEL autocomplete (ollama-client-setup)`)."""
+    from ollama_client_setup.targets import continue_ as c
+
+    def old(entry: dict, autocomplete: bool, key: str) -> dict:
+        entry[key] = entry["model"] + (" autocomplete" if autocomplete else "") + c.OWN_SUFFIX
+        return entry
+
+    yaml_entry, json_entry = c.yaml_entry, c.json_entry
+    monkeypatch.setattr(
+        c,
+        "yaml_entry",
+        lambda role, model, ctx: old(yaml_entry(role, model, ctx), role == c.AUTOCOMPLETE, "name"),
+    )
+    monkeypatch.setattr(
+        c, "json_entry", lambda model, ac, ctx: old(json_entry(model, ac, ctx), ac, "title")
+    )
+
+
+@pytest.mark.parametrize("name", ["config.yaml", "config.json"])
+def test_entries_named_after_the_model_by_earlier_versions_are_renamed(
+    sandbox_home: Path, monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
+    """An install from before keeps working: its model-named entries are the tool's own,
+    renamed in place (no second entry), and uninstall still restores the original."""
+    seed_options(sandbox_home)
+    original = ORIGINAL_YAML if name == "config.yaml" else ORIGINAL_JSON
+    path = write(sandbox_home, name, original)
+    before = snapshot(sandbox_home)
+    with monkeypatch.context() as patch:
+        earlier_names(patch)
+        run(*INIT, *CLIENT)
+    assert "m (ollama-client-setup)" in path.read_text()  # what the earlier version wrote
+    run(*SWITCH)
+    if name == "config.yaml":
+        entries = ENTRIES.replace("      model: m\n", "      model: m2\n")
+        expected = ORIGINAL_YAML.replace("      - chat\n", "      - chat\n" + entries)
+    else:
+        expected = EXPECTED_JSON.replace('"model": "m",', '"model": "m2",')
+    assert path.read_text() == expected
+    run("uninstall", "--yes")
+    assert snapshot(sandbox_home) == before
+
+
+@pytest.mark.realclient
+def test_cn_keeps_the_selected_entry_after_model_use(
+    sandbox_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`cn` remembers the model picked with /model by its name (cliSelectedModel in
+    index/globalContext.json). After `model use` the tool's entry must still be that model,
+    not the first one in the file (here another provider, as a paid cloud one is for
+    people)."""
+    import json
+
+    from ollama_client_setup.doctor.model import Status
+    from tests import realclients
+    from tests.fakes.ollama import FakeOllama
+    from tests.helpers import init_at
+
+    realclients.use("cn", monkeypatch)
+    with FakeOllama(obedient=True) as server, FakeOllama(obedient=True) as cloud:
+        user_first = (
+            "name: My Config\nversion: 1.0.0\nschema: v1\nmodels:\n"
+            "  - name: Cloud model\n    provider: openai\n    model: qwen2.5-coder:7b\n"
+            f"    apiBase: {cloud.url}/v1\n    apiKey: sk-not-a-real-key\n"
+        )
+        path = write(sandbox_home, "config.yaml", user_first)
+        init_at(server.port, "--no-smoke", clients=("continue",))
+        [own] = [line for line in path.read_text().splitlines() if "(ollama-client-setup)" in line]
+        selected = own.split("name: ", 1)[1]
+        saved = folder(sandbox_home) / "index" / "globalContext.json"
+        saved.parent.mkdir(parents=True, exist_ok=True)
+        saved.write_text(json.dumps({"cliSelectedModel": selected}))
+
+        def ask(model: str) -> None:
+            server.clear_requests()
+            cloud.clear_requests()
+            result, output = realclients.session("continue", project=sandbox_home / "project")
+            assert not cloud.requests, (f"cn used the user's first model, not {model}", output)
+            models = [r.json["model"] for r in server.requests_to("/v1/chat/completions")]
+            assert models and set(models) == {model}, (models, output)
+            assert result.status is Status.OK, (result.summary, result.detail)
+
+        ask("qwen2.5-coder:7b")  # the saved selection is the tool's entry
+        run("model", "use", "llama3.2:3b", "--no-warm")
+        ask("llama3.2:3b")
+        assert json.loads(saved.read_text())["cliSelectedModel"] == selected

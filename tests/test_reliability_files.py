@@ -191,7 +191,7 @@ def test_continue_list_with_wide_dash_spacing(sandbox_home: Path) -> None:
     original = "name: x\nversion: 1.0.0\nmodels:\n    -   name: a\n        model: b\n"
     path.write_text(original)
     run(*INIT, *CONTINUE, "--shell", "bash")
-    assert "    - name: m (ollama-client-setup)\n" in path.read_text()
+    assert "    - name: Ollama server (ollama-client-setup)\n" in path.read_text()
     run("uninstall", "--yes")
     assert path.read_text() == original
 

@@ -163,6 +163,14 @@ class CodexDefault(Change):
                 "update it",
                 *(st.toml_position(text, TABLE, prefix=True) or ()),
             )
+        if providers is not None and st.TomlDoc(text).key((), "model_providers") is not None:
+            # `model_providers = { ... }`: no [model_providers.*] table can be added to it.
+            raise ContentError(
+                "its model_providers is an inline table; write its providers as "
+                "[model_providers.NAME] tables (or remove an empty one) so ollama-client-setup "
+                f"can add [model_providers.{PROVIDER}]",
+                *(st.toml_position(text, ("model_providers",)) or ()),
+            )
         memo = None if _own(before) else _memo(text)
         with st.own_edits(paths.display(self.path)):
             for key, value in self.top.items():
@@ -282,9 +290,12 @@ def _cut(text: str, start: int, end: int) -> str:
 
 
 def _others(data: dict[str, Any]) -> dict[str, Any]:
+    """Everything but the tool's keys, to prove an edit touched nothing else. An empty
+    [model_providers] table (Codex's own example config has one) defines no provider: Codex
+    reads it as no table at all, so the tool's provider table filling it changes nothing else."""
     rest = {k: v for k, v in data.items() if k not in TOP_KEYS}
     providers = rest.get("model_providers")
-    if isinstance(providers, dict) and PROVIDER in providers:
+    if isinstance(providers, dict):
         providers = {k: v for k, v in providers.items() if k != PROVIDER}
         if providers:
             rest["model_providers"] = providers

@@ -5,6 +5,13 @@ written unless a legacy config.json is the only file there (the IDE extensions t
 read config.json, and a new config.yaml would hide it). The tool's entries are the ones
 whose name (title in config.json) ends in OWN_SUFFIX: they are updated in place when the
 model changes and removed at uninstall; every other entry is left alone.
+
+Their names never contain the model: Continue remembers the selected model by name (`cn`
+in index/globalContext.json's `cliSelectedModel`, the IDE extensions per profile), and a
+name that changed with `model use` would match nothing there, so Continue fell back to the
+first model in the file, perhaps a paid provider's. Entries written by earlier versions,
+named `MODEL (ollama-client-setup)`, end in the same suffix: they are recognised as the
+tool's own and renamed in place.
 """
 
 from __future__ import annotations
@@ -20,6 +27,9 @@ from . import structured as st
 from .clients import Client, ClientContext
 
 OWN_SUFFIX = " (ollama-client-setup)"
+#: The names of the tool's chat and autocomplete entries, the same whatever the model.
+CHAT_NAME = "Ollama server" + OWN_SUFFIX
+AUTOCOMPLETE_NAME = "Ollama server autocomplete" + OWN_SUFFIX
 AUTOCOMPLETE = "autocomplete"
 #: The top of a config.yaml the tool creates (Continue requires name and version).
 SCAFFOLD = {"name": "Local Config", "version": "1.0.0", "schema": "v1"}
@@ -30,11 +40,15 @@ def global_dir(environ: Mapping[str, str]) -> Path:
     return Path(custom).expanduser() if custom else paths.home() / ".continue"
 
 
-def entry_name(model: str, autocomplete: bool = False) -> str:
-    return model + (" autocomplete" if autocomplete else "") + OWN_SUFFIX
+def entry_name(autocomplete: bool = False) -> str:
+    """The name (title in config.json) of the tool's entry for a role: stable across model
+    switches, so Continue's saved selection of it still matches after `model use`."""
+    return AUTOCOMPLETE_NAME if autocomplete else CHAT_NAME
 
 
 def is_own(name: object) -> bool:
+    """The tool's entries, under their names now and under the model-based names earlier
+    versions wrote (`MODEL (ollama-client-setup)`, `MODEL autocomplete (...)`)."""
     return isinstance(name, str) and name.endswith(OWN_SUFFIX)
 
 
@@ -51,7 +65,7 @@ def wanted(ctx: ClientContext) -> list[tuple[str, str]]:
 
 def yaml_entry(role: str, model: str, ctx: ClientContext) -> dict[str, Any]:
     entry: dict[str, Any] = {
-        "name": entry_name(model, role == AUTOCOMPLETE),
+        "name": entry_name(role == AUTOCOMPLETE),
         "provider": "ollama",
         "model": model,
         "apiBase": ctx.root,
@@ -256,7 +270,7 @@ def _yaml_others(data: dict[str, Any]) -> dict[str, Any]:
 
 def json_entry(model: str, autocomplete: bool, ctx: ClientContext) -> dict[str, Any]:
     entry: dict[str, Any] = {
-        "title": entry_name(model, autocomplete),
+        "title": entry_name(autocomplete),
         "provider": "ollama",
         "model": model,
         "apiBase": ctx.root,
@@ -441,7 +455,7 @@ class Continue(Client):
         return [ContinueYaml(path, "continue", entries, manual=manual, **common)]
 
     def describe(self, ctx: ClientContext) -> str:
-        names = ", ".join(entry_name(m, r == AUTOCOMPLETE) for r, m in wanted(ctx))
+        names = ", ".join(f'{m} as "{entry_name(r == AUTOCOMPLETE)}"' for r, m in wanted(ctx))
         where = paths.display(self.config_path(ctx.environ))
         return f"Continue: {names or '(no model chosen)'} in {where}"
 
