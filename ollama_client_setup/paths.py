@@ -10,6 +10,31 @@ ENV_CONFIG_DIR = "OLLAMA_CLIENT_SETUP_CONFIG_DIR"
 ENV_STATE_DIR = "OLLAMA_CLIENT_SETUP_STATE_DIR"
 
 
+def check_home() -> None:
+    """Refuse a HOME that is set but is not an absolute, existing folder: `~` would then be
+    the filesystem root or the current folder for the start-up files, while platformdirs
+    finds the real home for the settings, and the work would split between the two."""
+    raw = os.environ.get("HOME")
+    if raw is None:
+        return  # Unset: the password database decides, for every program alike.
+    if raw and os.path.isabs(raw) and os.path.isdir(raw):
+        return
+    from .errors import RefusedError
+
+    what = (
+        "empty"
+        if not raw
+        else "not an absolute path"
+        if not os.path.isabs(raw)
+        else ("not an existing folder")
+    )
+    raise RefusedError(
+        f"HOME is {raw!r}, which is {what}; nothing was read or changed",
+        hint="Run it with HOME set to your home folder, e.g. "
+        "`HOME=/home/you ollama-client-setup ...` (sudo -H sets it for root).",
+    )
+
+
 def home() -> Path:
     # expanduser honours $HOME, which is what every shell and client also uses.
     return Path(os.path.expanduser("~"))

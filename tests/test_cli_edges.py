@@ -79,3 +79,18 @@ def test_host_says_what_it_cannot_take(host: str, message: str) -> None:
 def test_a_port_in_the_host_and_another_in_port_contradict() -> None:
     result = run("init", "--yes", "--no-probe", "--host", "h:1234", "--port", "11434", code=2)
     assert "the host names port 1234, but --port says 11434" in result.output
+
+
+@pytest.mark.parametrize("home", ["", "rel/home", "/nonexistent/home"])
+def test_a_home_that_is_no_folder_is_refused_before_anything(
+    home: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "rel" / "home").parent.mkdir()
+    monkeypatch.setenv("HOME", home)
+    before = sorted(p.name for p in tmp_path.rglob("*"))
+    for args in (("init", "--yes", "--no-probe"), ("status",), ("doctor", "--timeout", "1")):
+        result = run(*args, code=ExitCode.REFUSED)
+        assert f"HOME is {home!r}, which is " in result.stderr
+        assert "HOME=/home/you" in result.stderr
+    assert sorted(p.name for p in tmp_path.rglob("*")) == before

@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 
 import click
 
+from .. import paths
 from ..errors import PlanRefused, SetupError
 from ..exitcodes import ExitCode
 from ..output import dumps, envelope
@@ -99,6 +100,7 @@ def command_edge(name: str) -> Callable[[F], F]:
             app.command = name
             app.json = bool(kwargs.get("as_json"))
             try:
+                paths.check_home()
                 return func(app, *args, **kwargs)
             except SetupError as exc:
                 app.fail(exc)
