@@ -29,3 +29,19 @@ def test_every_doctor_check_has_a_troubleshooting_entry() -> None:
     headings = set(re.findall(r"^## `([^`]+)`", text, flags=re.M))
     ids = {c.id for c in registry.listing(Settings())}
     assert ids <= headings, f"missing entries: {sorted(ids - headings)}"
+
+
+def test_every_error_code_is_documented() -> None:
+    """The codes `--json` can put in `error.code`: every SetupError's, and the CLI's own."""
+    import re
+
+    from ollama_client_setup import errors
+
+    codes = {"usage": 2, "internal": 1}
+    for value in vars(errors).values():
+        if isinstance(value, type) and issubclass(value, errors.SetupError):
+            codes[value.code] = int(value.exit_code)
+    table = (ROOT / "docs" / "json.md").read_text()
+    rows = re.findall(r"^\| `([a-z_.]+)` \| (\d+) \|", table, re.MULTILINE)
+    documented = {code: int(exit) for code, exit in rows}
+    assert {c: documented.get(c) for c in codes} == codes
