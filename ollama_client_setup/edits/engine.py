@@ -240,10 +240,28 @@ def plan(changes: list[Change], receipts: Receipts, state_dir: Path) -> Plan:
             continue  # Two targets sharing one file (bash and sh both use ~/.profile).
         wanted.add(key)
         results.append(_plan_change(change, receipts))
+    wanted_files = {fsio.file_id(Path(key)) for key in wanted}
     for key, entry in receipts.entries.items():
-        if key not in wanted:
+        if key in wanted:
+            continue
+        if fsio.file_id(Path(key)) in wanted_files:
+            # The same file, wanted under another name (an older version recorded
+            # ~/.bash_profile and its link ~/.bashrc apart): drop the receipt, keep the file.
+            results.append(_forget(entry))
+        else:
             results.append(_plan_revert(entry, state_dir / BACKUPS))
     return _finish(results)
+
+
+def _forget(entry: Entry) -> FilePlan:
+    """A plan that drops the receipt and leaves the file as it is."""
+    path = Path(entry.path)
+    try:
+        real = fsio.resolve(path)
+        before = fsio.read(real)
+    except (fsio.UnsafePath, OSError):
+        real, before = path, None
+    return FilePlan(path, real, entry.owner, entry.kind, before, before, revert=True)
 
 
 def plan_uninstall(receipts: Receipts, state_dir: Path, scan: list[Change] = ()) -> Plan:

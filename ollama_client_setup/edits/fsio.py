@@ -35,6 +35,15 @@ def resolve(path: Path) -> Path:
     return path
 
 
+def file_id(path: Path) -> object:
+    """The same value for every name of one file: symbolic links followed, hard links too."""
+    try:
+        st = path.stat()
+    except (OSError, ValueError):
+        return os.path.realpath(path)
+    return (st.st_dev, st.st_ino)
+
+
 def read(path: Path) -> bytes | None:
     try:
         return path.read_bytes()

@@ -7,17 +7,22 @@ changing a value rewrites only the tool's own file. fish gets a conf.d drop-in i
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from .. import paths
-from ..edits.changes import Change, ManagedBlock, OwnedFile
+from ..edits import fsio
+from ..edits.changes import Change, ManagedBlock, Memo, OwnedFile, Rendered
+from ..errors import ContentError, RefusedError
 from ..settings import SHELLS
 
 HEADER = (
@@ -160,84 +165,232 @@ def dialect(shell: str) -> str:
 
 # --- where each shell reads its start-up files ------------------------------------------
 
-_ZDOTDIR_LINE = re.compile(r"^\s*(?:export\s+)?ZDOTDIR=(?P<value>\S+|\"[^\"]*\"|'[^']*')")
+#: How long zsh may take to read ~/.zshenv when the tool asks it where ZDOTDIR points.
+ZSH_TIMEOUT = 5.0
+
+# One straight assignment: `[export] NAME=WORD [# comment]`, WORD unquoted or in one pair
+# of quotes, with nothing that runs a program (`$(`, backquotes) or escapes (backslashes).
+_ASSIGN = re.compile(
+    r"(?:export\s+)?(?P<name>[A-Za-z_]\w*)="
+    r"(?P<value>[\w$@%+=:,./~{}-]*|\"[^\"\\`]*\"|'[^']*')(?:\s+#.*)?"
+)
+_EXPORT_ONLY = re.compile(r"export(?:\s+[A-Za-z_]\w*)+(?:\s+#.*)?")
+_PARAM = re.compile(
+    r"\$\{(?P<name>[A-Za-z_]\w*)(?:(?P<op>:?-)(?P<default>[^}$]*(?:\$\{?\w+\}?[^}$]*)*))?\}"
+    r"|\$(?P<bare>[A-Za-z_]\w*)"
+)
+# A line that reads another file or evaluates text: it may set ZDOTDIR where no reader sees.
+_SOURCES = re.compile(r"(?:^|[;&|({]\s*|\b(?:then|do|else)\s+)(?:source|\.|eval)\s")
 
 
-def _expand(value: str, environ: Mapping[str, str]) -> str | None:
-    """Expand the few forms people use for ZDOTDIR; None when it needs a real shell."""
-    home = str(paths.home())
-    xdg = environ.get("XDG_CONFIG_HOME") or ""
-    value = value.strip()
-    if value[:1] in "\"'" and value[-1:] == value[:1]:
-        quote, value = value[0], value[1:-1]
-        if quote == "'":
-            return value if "$" not in value and not value.startswith("~") else None
-    if value.startswith("~/") or value == "~":
-        value = home + value[1:]
+class _Unsure(Exception):
+    """The static reader cannot be sure; only zsh can tell."""
+
+
+def _expand(value: str, known: Mapping[str, str | None], environ: Mapping[str, str]) -> str:
+    """One assignment's value, as zsh would expand it; _Unsure when it cannot be sure: an
+    unset variable (zsh would expand it to "", and a ZDOTDIR of "/zsh" follows), anything
+    set by a line the reader did not follow, anything but plain parameter expansion."""
+    quote = value[:1] if value[:1] in "\"'" else ""
+    if quote:
+        value = value[1:-1]
+    if quote == "'":
+        return value
+    if value.startswith("~"):
+        if quote or not (value == "~" or value.startswith("~/")):
+            raise _Unsure  # "~/x" is not expanded in quotes; ~user is another home.
+        value = str(paths.home()) + value[1:]
+
+    def lookup(name: str) -> str | None:
+        if name in known:
+            found = known[name]
+            if found is None:
+                raise _Unsure  # Set by a line the reader did not follow.
+            return found
+        if name == "HOME":
+            return str(paths.home())
+        return environ.get(name)
 
     def sub(match: re.Match[str]) -> str:
-        name, default = match.group("name") or match.group("bare"), match.group("default")
-        if name == "HOME":
-            return home
-        if name == "XDG_CONFIG_HOME":
-            if xdg:
-                return xdg
-            if default is not None:
-                return default.replace("$HOME", home).replace("${HOME}", home)
-            return ""
-        raise KeyError(name)
+        name = match.group("name") or match.group("bare")
+        found = lookup(name)
+        op = match.group("op")
+        if op is not None and (found is None or (op == ":-" and not found)):
+            default = match.group("default") or ""
+            if "~" in default:
+                raise _Unsure
+            return _PARAM.sub(sub, default)
+        if not found:
+            raise _Unsure  # Unset or empty: zsh would put "" in its place.
+        return found
 
-    pattern = re.compile(
-        r"\$\{(?P<name>[A-Za-z_]\w*)(?::-(?P<default>[^}]*))?\}|\$(?P<bare>[A-Za-z_]\w*)"
-    )
+    expanded = _PARAM.sub(sub, value)
+    if "$" in expanded or "`" in expanded:
+        raise _Unsure
+    return expanded
+
+
+def read_zdotdir(environ: Mapping[str, str]) -> tuple[Path | None, int | None]:
+    """ZDOTDIR as ~/.zshenv sets it, read without running anything.
+
+    (folder, None) when sure: no ZDOTDIR there ($HOME), or one set by straight assignments
+    the reader follows line by line. (None, line) when only zsh can tell: `line` (1-based)
+    is the first line the reader does not follow that matters (a conditional assignment, a
+    value from an unset variable or a command, a file sourced before or instead).
+    """
+    home = paths.home()
     try:
-        expanded = pattern.sub(sub, value)
-    except KeyError:
-        return None
-    return expanded if "$" not in expanded and "`" not in expanded else None
+        content = (home / ".zshenv").read_text(errors="replace")
+    except OSError:
+        return home, None  # zsh cannot read it either.
+    known: dict[str, str | None] = {}
+    opaque: int | None = None  # The first line not followed.
+    found: str | None = None
+    for number, raw in enumerate(content.splitlines(), 1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        match = _ASSIGN.fullmatch(line)
+        if match:
+            name = match.group("name")
+            if name == "ZDOTDIR" and opaque is not None:
+                return None, number
+            try:
+                known[name] = _expand(match.group("value"), known, environ)
+            except _Unsure:
+                if name == "ZDOTDIR":
+                    return None, number
+                known[name] = None
+            if name == "ZDOTDIR":
+                found = known[name]
+            continue
+        if _EXPORT_ONLY.fullmatch(line):
+            continue
+        if "ZDOTDIR" in line:
+            return None, number
+        if opaque is None:
+            opaque = number
+        if _SOURCES.search(line):
+            return None, number
+    if found is None:
+        return home, None
+    if not found or not Path(found).is_absolute():
+        return None, _last_mention(content)
+    return Path(found), None
+
+
+def _last_mention(content: str) -> int | None:
+    lines = [n for n, line in enumerate(content.splitlines(), 1) if "ZDOTDIR" in line]
+    return lines[-1] if lines else None
+
+
+@dataclass(frozen=True)
+class ZdotdirUnknown:
+    """Why the folder zsh reads .zshrc from cannot be worked out; planning zsh refuses."""
+
+    zshenv: Path
+    line: int | None
+    reason: str
+
+
+def locate_zdotdir(environ: Mapping[str, str]) -> Path | ZdotdirUnknown:
+    """Where zsh reads .zshrc: $ZDOTDIR, else what ~/.zshenv sets it to, else $HOME.
+
+    A ~/.zshenv the static reader cannot be sure of is read by zsh itself (`zsh -c`, the
+    given environment, at most ZSH_TIMEOUT seconds). When zsh is missing, fails, or
+    answers with a path that cannot be meant (relative, or at the top of the file system,
+    as `$UNSET/zsh` gives), the answer is a ZdotdirUnknown, never a guess.
+    """
+    if environ.get("ZDOTDIR"):
+        return Path(environ["ZDOTDIR"]).expanduser()
+    home = paths.home()
+    found, line = read_zdotdir(environ)
+    if found is not None:
+        return found
+    try:
+        content = (home / ".zshenv").read_text(errors="replace")
+    except OSError:
+        content = ""
+    env = tuple(sorted({**environ, "HOME": str(home)}.items()))
+    answer, failure = _ask_zsh(str(home), content, env, ZSH_TIMEOUT)
+    zshenv = home / ".zshenv"
+    if failure is not None:
+        why = "ZDOTDIR is set here in a way ollama-client-setup cannot read for sure, and "
+        return ZdotdirUnknown(zshenv, line, why + failure)
+    if answer is None:
+        return home
+    if not answer:
+        why = (
+            "zsh works ZDOTDIR out as an empty value (and then reads /.zshrc): a variable it "
+            "is built from is not set here; set that variable in ~/.zshenv before ZDOTDIR"
+        )
+        return ZdotdirUnknown(zshenv, line, why)
+    value = Path(answer)
+    if not value.is_absolute():
+        why = f"zsh works ZDOTDIR out as {answer!r}, which is not an absolute path"
+        return ZdotdirUnknown(zshenv, line, why)
+    if value.parent == value or value.parent == Path(value.anchor):
+        why = (
+            f"zsh works ZDOTDIR out as {answer}, at the top of the file system: a variable "
+            "it is built from is not set here; set that variable in ~/.zshenv before ZDOTDIR"
+        )
+        return ZdotdirUnknown(zshenv, line, why)
+    return value
 
 
 def zdotdir(environ: Mapping[str, str]) -> Path:
-    """Where zsh reads .zshrc: $ZDOTDIR, or a ZDOTDIR set inside ~/.zshenv, or $HOME."""
-    home = paths.home()
-    if environ.get("ZDOTDIR"):
-        return Path(environ["ZDOTDIR"]).expanduser()
-    zshenv = home / ".zshenv"
-    try:
-        content = zshenv.read_text(errors="replace")
-    except OSError:
-        return home
-    found = None
-    for line in content.splitlines():
-        match = _ZDOTDIR_LINE.match(line)
-        if match:
-            found = match.group("value")
-    if found is None:
-        return home
-    expanded = _expand(found, environ)
-    if expanded is None:
-        expanded = _ask_zsh(environ)
-    return Path(expanded) if expanded else home
+    """The folder zsh reads .zshrc from, for looking at files (doctor's scans): $HOME when
+    it cannot be worked out. Planning uses locate_zdotdir, which refuses instead."""
+    found = locate_zdotdir(environ)
+    return paths.home() if isinstance(found, ZdotdirUnknown) else found
 
 
-def _ask_zsh(environ: Mapping[str, str]) -> str | None:
-    """ZDOTDIR computed in a way we do not parse: let zsh itself read ~/.zshenv."""
-    zsh = shutil.which("zsh")
+_MARK = "@@ollama-client-setup@@"
+
+
+@functools.lru_cache(maxsize=16)
+def _ask_zsh(
+    home: str, zshenv: str, env: tuple[tuple[str, str], ...], timeout: float
+) -> tuple[str | None, str | None]:
+    """(ZDOTDIR as zsh sets it reading ~/.zshenv, None when it is not set; None) or
+    (None, why zsh could not tell). Cached per home, ~/.zshenv text (`zshenv`, a key
+    only) and environment: one run of the tool asks zsh once."""
+    environ = dict(env)
+    zsh = shutil.which("zsh", path=environ.get("PATH"))
     if not zsh:
-        return None
+        return None, "zsh is not installed to work it out"
+    script = f'print -rn -- "{_MARK}${{ZDOTDIR+set}}:${{ZDOTDIR-}}{_MARK}"'
+    posix = os.name == "posix"
     try:
-        done = subprocess.run(
-            [zsh, "-c", 'print -r -- "$ZDOTDIR"'],
-            capture_output=True,
-            text=True,
-            timeout=5,
+        proc = subprocess.Popen(
+            [zsh, "-c", script],
             stdin=subprocess.DEVNULL,
-            env={**environ, "HOME": str(paths.home())},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=environ,
+            cwd=home,
+            start_new_session=posix,
         )
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    value = done.stdout.strip()
-    return value or None
+    except OSError as exc:
+        return None, f"zsh could not be started ({exc})"
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        # Kill the whole group: a `sleep` started by ~/.zshenv would keep the pipes open.
+        if posix:
+            os.killpg(proc.pid, signal.SIGKILL)
+        else:
+            proc.kill()
+        proc.communicate()
+        return None, f"zsh did not answer within {timeout:g} s reading it"
+    text = out.decode(errors="replace")
+    found = re.findall(re.escape(_MARK) + r"(set)?:(.*?)" + re.escape(_MARK), text, re.DOTALL)
+    if proc.returncode != 0 or not found:
+        lines = err.decode(errors="replace").strip().splitlines()
+        said = f": {lines[-1]}" if lines else ""
+        return None, f"zsh failed reading it (exit {proc.returncode}{said})"
+    is_set, value = found[-1]
+    return (value if is_set else None), None
 
 
 def bash_login_file() -> Path:
@@ -287,7 +440,13 @@ def startup_files(shell: str, environ: Mapping[str, str]) -> list[Path]:
     if shell == "bash":
         return [home / ".bashrc", bash_login_file()]
     if shell == "zsh":
-        return [zdotdir(environ) / ".zshrc"]
+        found = locate_zdotdir(environ)
+        if isinstance(found, ZdotdirUnknown):
+            raise RefusedError(
+                f"{paths.display(found.zshenv)}: {found.reason}",
+                hint="Leave zsh out with --no-shell zsh.",
+            )
+        return [found / ".zshrc"]
     if shell == "sh":
         return [home / ".profile"]
     if shell == "pwsh":
@@ -315,7 +474,7 @@ def detect(environ: Mapping[str, str]) -> list[str]:
         found.append(login)
     exists = {
         "bash": any((home / n).exists() for n in (".bashrc", ".bash_profile", ".bash_login")),
-        "zsh": (zdotdir(environ) / ".zshrc").exists() or (home / ".zshenv").exists(),
+        "zsh": (home / ".zshenv").exists() or (zdotdir(environ) / ".zshrc").exists(),
         "fish": (paths.xdg_config_home() / "fish").is_dir(),
         "sh": (home / ".profile").exists(),
         "pwsh": (paths.xdg_config_home() / "powershell" / "profile.ps1").exists(),
@@ -340,12 +499,38 @@ def source_line(kind: str) -> str:
 
 
 def load_command(shell: str | None) -> str:
-    """The one command that loads the environment into an already open shell."""
+    """The one command that loads the environment into an already open shell: the file
+    the tool writes for `shell` (which must be managed for the file to be there)."""
     if shell == "fish":
         return f"source {fish_dropin()}"
     if shell == "pwsh":
         return f". {ps_path(env_file('pwsh'))}"
     return f". {sh_path(env_file('sh'))}"
+
+
+def hint_shell(managed: Sequence[str], environ: Mapping[str, str]) -> str | None:
+    """The shell the load hint is for: the login shell when it is managed, else the first
+    managed one; None when no shell is managed."""
+    login = login_shell(environ)
+    if login in managed:
+        return login
+    return managed[0] if managed else None
+
+
+def load_hint(managed: Sequence[str], environ: Mapping[str, str]) -> str:
+    """The command that loads the environment into an open terminal, for init's last line,
+    its --json `load_command` and doctor. It names a file the tool wrote: the one for a
+    managed shell ($SHELL alone says nothing about which files exist). With no shell
+    managed there is no such file; `env` prints the values from the settings instead."""
+    shell = hint_shell(managed, environ)
+    if shell is not None:
+        return load_command(shell)
+    login = login_shell(environ)
+    if login == "fish":
+        return "ollama-client-setup env --shell fish | source"
+    if login == "pwsh":
+        return "ollama-client-setup env --shell pwsh | Out-String | Invoke-Expression"
+    return 'eval "$(ollama-client-setup env)"'
 
 
 def changes(
@@ -362,6 +547,10 @@ def changes(
     for kind in ("sh", "pwsh"):
         if kind in kinds:
             out.append(OwnedFile(env_file(kind), f"env.{kind}", RENDER[kind](env)))
+    # One file reached by two names (~/.bashrc a link to ~/.bash_profile, a hard link) gets
+    # one block, under the first name: two blocks would overwrite each other on every run.
+    seen: set[object] = set()
+    profile = fsio.file_id(paths.home() / ".profile")
     for shell in shells:
         skip = f"--no-shell {shell}"
         with_completion = completion and shell in comp.SHELLS
@@ -371,13 +560,54 @@ def changes(
             out.append(OwnedFile(fish_dropin(), "shell.fish", render_fish(env), skip_flag=skip))
             continue
         line = source_line(dialect(shell))
-        for index, path in enumerate(startup_files(shell, environ)):
+        if shell == "zsh":
+            found = locate_zdotdir(environ)
+            if isinstance(found, ZdotdirUnknown):
+                out.append(
+                    Unresolved(found.zshenv, "shell.zsh", found.reason, found.line, skip_flag=skip)
+                )
+                continue
+            files = [found / ".zshrc"]
+        else:
+            files = startup_files(shell, environ)
+        for index, path in enumerate(files):
+            file_id = fsio.file_id(path)
+            if file_id in seen:
+                continue
+            seen.add(file_id)
             body = [line]
             # Completion belongs to interactive shells: the first file (.bashrc, .zshrc).
             if with_completion and index == 0:
-                body.append(comp.source_line(shell, sh_path(comp.path(shell))))
+                completion_line = comp.source_line(shell, sh_path(comp.path(shell)))
+                if file_id == profile and shell == "bash":
+                    # ~/.bashrc is ~/.profile, which dash and sh read too: only bash may
+                    # source the bash completion script.
+                    completion_line = 'if [ -n "${BASH_VERSION-}" ]; then ' + (
+                        completion_line.removesuffix("; fi") + "; fi; fi"
+                    )
+                body.append(completion_line)
             manual = f"add these lines to {paths.display(path)} yourself:\n    " + (
                 "\n    ".join(body)
             )
             out.append(ManagedBlock(path, f"shell.{shell}", body, skip_flag=skip, manual=manual))
     return out
+
+
+class Unresolved(Change):
+    """A start-up file that cannot be located: planning it refuses with the reason (the
+    engine's usual refusal: nothing is written, the way out is named). Uninstall's scan
+    skips it: only blocks are looked for."""
+
+    kind = "unresolved"
+
+    def __init__(self, path: Path, owner: str, reason: str, line: int | None, **kwargs: Any):
+        super().__init__(path, owner, **kwargs)
+        self.reason = reason
+        self.line = line
+
+    def render(self, current: str | None) -> Rendered:
+        raise ContentError(self.reason, self.line)
+
+    @classmethod
+    def revert(cls, current: str, memo: Memo | None) -> str | None:
+        return current
