@@ -103,6 +103,25 @@ def resolve_name(name: str, available: list[str]) -> str | None:
     return names.find(name, available)
 
 
+def require(name: str, available: list[str], skip: str) -> str:
+    """The server's own name for `name` (exact, NAME for NAME:latest, any case: names.find);
+    refuses a name the server does not have, with the closest ones. `skip` is the way to
+    write it anyway (the server is offline, or will pull it later). The one resolver of
+    init, `model use` and the picker."""
+    from .errors import RefusedError
+
+    found = resolve_name(name, available)
+    if found:
+        return found
+    close = closest(name, available)
+    hint = f"Did you mean {', '.join(close)}? " if close else ""
+    raise RefusedError(
+        f"the server has no model called {name!r}; nothing was changed",
+        hint=f"{hint}`ollama-client-setup model list` shows what it has; pull a new one on "
+        f"the server with `ollama pull {name}`, or {skip}.",
+    )
+
+
 def closest(name: str, available: list[str], n: int = 3) -> list[str]:
     return difflib.get_close_matches(name, available, n=n, cutoff=0.4)
 

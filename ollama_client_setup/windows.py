@@ -206,10 +206,13 @@ def measure_settings(
     settings: Settings,
     models: list[str] | None = None,
     progress: Callable[[str], None] | None = None,
+    timeout: float = LOAD_DEADLINE,
 ) -> Measured:
-    """`measure` on the settings' server, for `models` (default: every model in use)."""
+    """`measure` on the settings' server, for `models` (default: every model in use), all
+    within `timeout` seconds."""
     from .connect import connect
 
+    deadline = time.monotonic() + timeout
     with connect(settings, timeout=10.0) as client:
         wanted = models_in_use(settings) if models is None else models
-        return measure(client, wanted, progress=progress)
+        return measure(client, wanted, deadline=deadline, progress=progress)

@@ -113,7 +113,8 @@ def test_server_faults_name_the_failing_check(
 
 def test_missing_model_suggests_the_closest(fake_ollama: FakeOllama, fake_tailscale) -> None:
     fake_tailscale("running", peer="localhost")
-    setup(fake_ollama.port, "localhost", "qwen2.5-coder:7")
+    # Written while the server was away (init refuses a name the server lacks).
+    setup(fake_ollama.port, "localhost", "qwen2.5-coder:7", "--no-probe")
     check = assert_only_failure(doctor(), "model.available")
     assert "qwen2.5-coder:7 (default) is not on the server" in check["summary"]
     assert check["fix"]["command"] == "ollama-client-setup model use qwen2.5-coder:7b"
@@ -299,6 +300,16 @@ def test_codex_legacy_profiles_table_is_flagged(closed_port: int, sandbox_home) 
     check = doctor("--only", "clients.codex")["clients.codex"]
     assert check["status"] == "fail"
     assert "config.toml:3 has a legacy profile setting" in check["summary"]
+
+
+def test_codexs_own_example_with_an_empty_profiles_table_is_not_flagged(
+    closed_port: int, sandbox_home
+) -> None:
+    setup(closed_port, "127.0.0.1", MODEL, "--client", "codex")
+    config = sandbox_home / ".codex" / "config.toml"
+    config.write_text('model = "gpt-5"\n\n[profiles]\n\n[model_providers]\n')
+    check = doctor("--only", "clients.codex", code=ExitCode.OK)["clients.codex"]
+    assert check["status"] == "ok", check
 
 
 def test_only_a_check_that_could_not_run_because_another_failed_is_no_pass(

@@ -145,3 +145,33 @@ def test_an_answer_that_cannot_be_used_is_not_called_unreachable(fake_ollama: Fa
     assert "answered, but" in result.stderr and "cannot reach" not in result.stderr
     result = run("model", "use", "llama3.2:3b", code=ExitCode.CHECKS_FAILED)
     assert "answered, but" in result.stderr
+
+
+def test_init_resolves_model_names_as_model_use_does(
+    fake_ollama: FakeOllama, sandbox_home: Path
+) -> None:
+    before = snapshot(sandbox_home)
+    refused = init_at(fake_ollama.port, model="qwen2.5-coder:1b", code=ExitCode.REFUSED)
+    assert "the server has no model called 'qwen2.5-coder:1b'; nothing was changed" in (
+        refused.stderr
+    )
+    assert "Did you mean qwen2.5-coder:7b" in refused.stderr
+    assert "`init --no-probe`" in refused.stderr
+    assert snapshot(sandbox_home) == before
+    init_at(fake_ollama.port, model="Qwen2.5-Coder:7B")  # the server's spelling is kept
+    text = (sandbox_home / ".config" / "ollama-client-setup" / "settings.toml").read_text()
+    assert 'default = "qwen2.5-coder:7b"' in text
+    init_at(fake_ollama.port, "--no-probe", model="qwen2.5-coder:1b")  # offline: as given
+    text = (sandbox_home / ".config" / "ollama-client-setup" / "settings.toml").read_text()
+    assert 'default = "qwen2.5-coder:1b"' in text
+
+
+def test_loading_waits_no_longer_than_asked(fake_ollama: FakeOllama) -> None:
+    setup(fake_ollama.port, "llama3.2:3b")
+    fake_ollama.set_fault("hang", path="/api/chat")
+    warmed = run("model", "warm", "--timeout", "1", code=None)
+    assert warmed.exit_code == ExitCode.UNREACHABLE
+    assert "did not answer within 1" in warmed.stderr
+    used = run("model", "use", "qwen2.5-coder:7b", "--timeout", "1")  # switched all the same
+    assert "could not learn the server's window for qwen2.5-coder:7b" in used.stderr
+    assert "now uses qwen2.5-coder:7b" in used.stdout

@@ -81,17 +81,19 @@ def test_a_second_session_reuses_the_cached_prompt(server: FakeOllama, name: str
     assert second_session_reuse(server, name) >= 0.9
 
 
-@pytest.mark.parametrize("server", [(2, True)], indirect=True)
-def test_opencode_keeps_its_cache_where_the_server_has_a_slot_for_titles(
-    server: FakeOllama,
+@pytest.mark.parametrize(
+    ("server", "status"), [((1, False), "warn"), ((2, True), "ok")], indirect=["server"]
+)
+def test_doctor_says_what_opencodes_title_requests_cost_this_server(
+    server: FakeOllama, status: str
 ) -> None:
-    # OpenCode sends a title request alongside each answer. With one slot the answer's cache
-    # survives only when the title happens to land first (doctor's `runners` check warns,
-    # tests/test_windows.py); with a slot each (the fix it gives) it always does.
-    assert second_session_reuse(server, "opencode") >= 0.9
+    # OpenCode sends a title request alongside each answer; whether the answer's cache
+    # survives depends on the server's slots and on which of the two lands first, so the
+    # reuse itself is not asserted here (docs/clients/opencode.md). doctor measures the slots.
+    session("opencode")
     doctor = run_json("doctor", "--deep", "--only", "runners", "--timeout", "20", code=None)
     [check] = doctor["result"]["checks"]
-    assert check["status"] == "ok", check
+    assert check["status"] == status, check
 
 
 def test_codex_knows_the_model_and_passes_smoke(server: FakeOllama) -> None:

@@ -184,7 +184,7 @@ def command(
             target,
             "The settings are written anyway; `ollama-client-setup doctor` checks again.",
         )
-        _check_model(app, found, target)
+        _check_model(app, found, target, given)
         given = _clamp_context(app, found, target, given)
         if found.reachable:
             from .. import fit
@@ -211,7 +211,7 @@ def command(
     )
     app.applied = outcome.applied
     _keep_key(app, outcome.applied, key, store)
-    load = shell_target.load_command(shell_target.login_shell(os.environ))
+    load = shell_target.load_hint(outcome.settings.shells, os.environ)
     if app.json:
         app.emit(
             {
@@ -285,10 +285,15 @@ def _keep_key(app: Application, applied: bool, key: str | None, store: str | Non
         )
 
 
-def _check_model(app: Application, found: Probe, settings: Settings) -> None:
-    from ..models import closest, resolve_name
+def _check_model(app: Application, found: Probe, settings: Settings, given: Choices) -> None:
+    """A model named with --model must be on the server (model use refuses the same way);
+    one kept from the settings is only warned about: the server may have lost it."""
+    from ..models import closest, require, resolve_name
 
     if not (found.reachable and settings.model):
+        return
+    if given.model:
+        require(given.model, found.models, "write it anyway with `init --no-probe`")
         return
     if resolve_name(settings.model, found.models) is None:
         close = closest(settings.model, found.models)

@@ -13,6 +13,17 @@ from . import windowview
 from .app import Application, command_edge, dry_run_option, json_option
 from .planview import file_lines, show_dry_run
 
+#: How long a load of the model may take: a cold 20 GB model over a slow disk takes minutes.
+load_timeout_option = click.option(
+    "--timeout",
+    "load_timeout",
+    type=click.FloatRange(1, 3600),
+    default=300.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="How long to wait for the server to load the model.",
+)
+
 
 @click.group()
 def command() -> None:
@@ -163,6 +174,7 @@ def current(app: Application, as_json: bool) -> None:
     help="Refuse a model that lacks what a managed client needs (tools, insert, context) "
     "instead of warning.",
 )
+@load_timeout_option
 @dry_run_option
 @json_option
 @command_edge("model use")
@@ -174,6 +186,7 @@ def use(
     no_check: bool,
     no_warm: bool,
     strict: bool,
+    load_timeout: float,
     dry_run: bool,
     as_json: bool,
 ) -> None:
@@ -207,7 +220,7 @@ def use(
     if not (no_check or no_warm or dry_run):
         # Loads the model, so the first answer is quick, and learns the window every client
         # is then pinned to or told (docs/server.md, "One window per model").
-        measured = windowview.measure(app, update(settings), [name])
+        measured = windowview.measure(app, update(settings), [name], load_timeout, skip="--no-warm")
 
     def switched(current: Settings) -> Settings:
         new = update(current)
@@ -239,9 +252,10 @@ def use(
 
 @command.command("warm")
 @click.argument("name", required=False)
+@load_timeout_option
 @json_option
 @command_edge("model warm")
-def warm(app: Application, name: str | None, as_json: bool) -> None:
+def warm(app: Application, name: str | None, load_timeout: float, as_json: bool) -> None:
     """Load the model (default: the configured one) on the server now, so the first real
     request does not wait for it; slow first answers are usually this load."""
     from ..models import warm as load
@@ -252,8 +266,9 @@ def warm(app: Application, name: str | None, as_json: bool) -> None:
     if not name:
         raise click.UsageError("no model is configured; name one: model warm NAME")
     try:
-        with _server(settings) as server, app.progress(f"Loading {name} on the server"):
-            loaded, total = load(server, name)
+        waiting = f"Loading {name} on the server (up to {load_timeout:g} s)"
+        with _server(settings) as server, app.progress(waiting):
+            loaded, total = load(server, name, deadline=load_timeout)
     except ServerError as exc:
         if exc.category.value in ("dns", "refused", "timeout", "unreachable", "reset"):
             raise _server_error(settings, exc) from None
@@ -276,7 +291,7 @@ def warm(app: Application, name: str | None, as_json: bool) -> None:
 
 def _checked(settings: Settings, name: str) -> str:
     """The server's own name for the model; refuses names the server does not have."""
-    from ..models import closest, resolve_name
+    from ..models import require
     from ..server import ServerError
 
     try:
@@ -286,13 +301,4 @@ def _checked(settings: Settings, name: str) -> str:
         raise _server_error(
             settings, exc, f" To switch anyway: `ollama-client-setup model use {name} --no-check`."
         ) from None
-    found = resolve_name(name, available)
-    if found:
-        return found
-    close = closest(name, available)
-    hint = f"Did you mean {', '.join(close)}? " if close else ""
-    raise RefusedError(
-        f"the server has no model called {name!r}; nothing was changed",
-        hint=f"{hint}`ollama-client-setup model list` shows what it has; pull a new one on "
-        f"the server with `ollama pull {name}`.",
-    )
+    return require(name, available, f"switch anyway with `model use {name} --no-check`")

@@ -8,15 +8,24 @@ from ..settings import Settings
 from .app import Application
 
 
-def measure(app: Application, settings: Settings, models: list[str]) -> dict[str, int]:
-    """The window the server gives each of `models` (loading each); says what was loaded and
-    what could not be learnt. Merge the result with `windows.merged`."""
+def measure(
+    app: Application,
+    settings: Settings,
+    models: list[str],
+    timeout: float = windows.LOAD_DEADLINE,
+    skip: str = "",
+) -> dict[str, int]:
+    """The window the server gives each of `models` (loading each, within `timeout`); says
+    what was loaded and what could not be learnt, and how to `skip` the wait. Merge the
+    result with `windows.merged`."""
     if not models:
         return {}
     from ..models import human_tokens
 
-    with app.progress(f"Loading {', '.join(models)} on the server to learn its window"):
-        found = windows.measure_settings(settings, models)
+    waiting = f"Loading {', '.join(models)} on the server to learn its window"
+    waiting += f" (up to {timeout:g} s; {skip} skips this)" if skip else f" (up to {timeout:g} s)"
+    with app.progress(waiting):
+        found = windows.measure_settings(settings, models, timeout=timeout)
     for model, window in found.windows.items():
         load = found.loads.get(model, 0.0)
         if load >= 0.05:

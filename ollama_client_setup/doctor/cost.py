@@ -122,7 +122,10 @@ def runners(ctx: Context) -> Result:
                 "~/Library/LaunchAgents/com.ollama.plist, then `launchctl kickstart -k "
                 "gui/$(id -u)/com.ollama`; systemd: Environment= lines in `systemctl edit "
                 "ollama`). Without the second one a new prompt still takes the first slot. "
-                "It costs the memory of a second window."
+                "It costs the memory of a second window, and keeps the answer's cache in "
+                "most sessions (not when the title lands first in one session and second in "
+                "the next). Or give OpenCode a small second model for titles (`small_model` "
+                "in your opencode.json): its own runner, never the answer's."
             ),
             detail,
         )

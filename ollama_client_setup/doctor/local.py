@@ -35,7 +35,7 @@ def env_shell(ctx: Context) -> Result:
     if ctx.settings.source is None:
         return skip("skipped: not set up yet")
     expected = targets.shell_env(ctx.settings, ctx.environ).variables
-    load = shells.load_command(shells.login_shell(ctx.environ))
+    load = shells.load_hint(ctx.settings.shells, ctx.environ)
     absent = [n for n in expected if n not in ctx.environ]
     wrong = [n for n in expected if n in ctx.environ and ctx.environ[n] != expected[n]]
     if not absent and not wrong:
@@ -223,7 +223,9 @@ def _codex_legacy_profiles(ctx: Context) -> Result | None:
     text = _read(path)
     if not text:
         return None
-    legacy = re.compile(r"\s*(\[\s*profiles\s*[.\]]|profile\s*=)")
+    # A [profiles.NAME] table or `profile =`; an empty [profiles] table (Codex's own example
+    # config has one) does not stop `codex --profile` (checked with Codex 0.169).
+    legacy = re.compile(r"\s*(\[\s*profiles\s*\.|profile\s*=)")
     hits = [n for n, line in enumerate(text.splitlines(), 1) if legacy.match(line)]
     if not hits:
         return None
