@@ -94,3 +94,19 @@ def test_a_home_that_is_no_folder_is_refused_before_anything(
         assert f"HOME is {home!r}, which is " in result.stderr
         assert "HOME=/home/you" in result.stderr
     assert sorted(p.name for p in tmp_path.rglob("*")) == before
+
+
+def test_a_mistyped_command_gets_the_closest_one() -> None:
+    assert "No such command 'docter'. Did you mean 'doctor'?" in run("docter", code=2).output
+    assert "Did you mean 'model'?" in run("modle", "list", code=2).output
+    assert "Did you mean" not in run("xyz", code=2).output
+
+
+def test_init_without_shells_does_not_promise_new_terminals() -> None:
+    no_shells = [
+        arg for shell in ("bash", "zsh", "fish", "sh", "pwsh") for arg in ("--no-shell", shell)
+    ]
+    result = run("init", "--yes", "--no-probe", "--host", "127.0.0.1", *no_shells)
+    assert "New terminals pick this up" not in result.stdout
+    assert "No shell is set up; to load the variables into this one, run:" in result.stdout
+    assert 'eval "$(ollama-client-setup env)"' in result.stdout

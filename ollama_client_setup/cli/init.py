@@ -243,7 +243,10 @@ def command(
     _describe_clients(app, settings)
     _hint_clients(app, settings)
     app.echo(f"Settings: {paths.display(paths.settings_file())}")
-    app.echo(f"New terminals pick this up. To load it into this one, run:\n  {load}")
+    if settings.shells:
+        app.echo(f"New terminals pick this up. To load it into this one, run:\n  {load}")
+    else:
+        app.echo(f"No shell is set up; to load the variables into this one, run:\n  {load}")
     if interactive and not no_smoke and found is not None and found.reachable and settings.model:
         from .smoke import run_with_progress, show_report
 

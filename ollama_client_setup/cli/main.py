@@ -58,6 +58,20 @@ class LazyGroup(click.Group):
             return None
         return importlib.import_module(f"{__package__}.{module}").command
 
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        """As Click's, with the closest command names for a typo (`docter`)."""
+        name = args[0] if args else ""
+        if name and not name.startswith("-") and name not in COMMANDS:
+            import difflib
+
+            close = difflib.get_close_matches(name, sorted(COMMANDS), n=2, cutoff=0.7)
+            if close:
+                shown = " or ".join(repr(c) for c in close)
+                ctx.fail(f"No such command {name!r}. Did you mean {shown}?")
+        return super().resolve_command(ctx, args)
+
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", prog_name="ollama-client-setup")
