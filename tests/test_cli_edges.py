@@ -110,3 +110,12 @@ def test_init_without_shells_does_not_promise_new_terminals() -> None:
     assert "New terminals pick this up" not in result.stdout
     assert "No shell is set up; to load the variables into this one, run:" in result.stdout
     assert 'eval "$(ollama-client-setup env)"' in result.stdout
+
+
+def test_the_prompts_take_names_in_any_case() -> None:
+    from ollama_client_setup.cli.init_prompts import _names
+    from ollama_client_setup.settings import CLIENTS, SHELLS
+
+    assert _names(CLIENTS)("Aider, Claude-Code") == ("aider", "claude-code")
+    assert _names(SHELLS)("ZSH bash") == ("zsh", "bash")
+    assert _names(CLIENTS)("NONE") == ()

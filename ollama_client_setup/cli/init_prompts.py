@@ -78,7 +78,7 @@ class Choices:
 
 def _names(allowed: tuple[str, ...]) -> Any:
     def convert(text: str) -> tuple[str, ...]:
-        words = [w for w in text.replace(",", " ").split() if w]
+        words = [w.lower() for w in text.replace(",", " ").split() if w]  # "Aider" is aider
         if words == ["none"]:
             return ()
         unknown = [w for w in words if w not in allowed]
