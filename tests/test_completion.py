@@ -94,3 +94,15 @@ def test_no_completion_and_uninstall(sandbox_home: Path) -> None:
     run("init", "--yes", "--no-probe", "--completion")
     run("uninstall", "--yes")
     assert snapshot(sandbox_home) == before
+
+
+def test_doctor_only_completes_check_ids(monkeypatch) -> None:
+    from click.shell_completion import ShellComplete
+
+    from ollama_client_setup.cli.main import cli
+
+    complete = ShellComplete(cli, {}, "ollama-client-setup", "_OLLAMA_CLIENT_SETUP_COMPLETE")
+    offered = [c.value for c in complete.get_completions(["doctor", "--only"], "model.")]
+    assert offered == ["model.available", "model.fit"]
+    offered = [c.value for c in complete.get_completions(["doctor", "--skip"], "run")]
+    assert offered == ["runners"]

@@ -13,6 +13,19 @@ from .app import Application, command_edge, json_option
 from .checkview import QUIET, echo_result
 
 
+def _check_ids(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
+    """Tab completion of check ids (from the settings' clients; no network)."""
+    from .. import settings as settings_mod
+    from ..doctor import diagnose
+    from ..errors import SettingsError
+
+    try:
+        current = settings_mod.load()
+    except SettingsError:
+        current = settings_mod.Settings()
+    return [i for i in diagnose.known_ids(current) if i.startswith(incomplete)]
+
+
 @click.command()
 @click.option(
     "--timeout",
@@ -26,9 +39,20 @@ from .checkview import QUIET, echo_result
     is_flag=True,
     help="Also send real chat, streaming and Anthropic requests to the configured model.",
 )
-@click.option("--only", multiple=True, metavar="ID", help="Run only this check (repeatable).")
 @click.option(
-    "--skip", "skip_ids", multiple=True, metavar="ID", help="Leave this check out (repeatable)."
+    "--only",
+    multiple=True,
+    metavar="ID",
+    shell_complete=_check_ids,
+    help="Run only this check (repeatable).",
+)
+@click.option(
+    "--skip",
+    "skip_ids",
+    multiple=True,
+    metavar="ID",
+    shell_complete=_check_ids,
+    help="Leave this check out (repeatable).",
 )
 @click.option("--list-checks", is_flag=True, help="List the check ids and exit.")
 @json_option
