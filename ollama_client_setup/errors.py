@@ -69,6 +69,19 @@ class RefusedError(SetupError):
     exit_code = ExitCode.REFUSED
 
 
+class OSRefused(RefusedError, OSError):
+    """An operating-system error while writing (a read-only or full disk): refused, with the
+    path, the system's reason and the way out, after the run was taken back. Still an
+    OSError (errno kept) for code that catches those."""
+
+    def __init__(self, message: str, *, hint: str | None = None, cause: OSError) -> None:
+        super().__init__(message, hint=hint)
+        self.errno, self.strerror, self.filename = cause.errno, cause.strerror, cause.filename
+
+    def __str__(self) -> str:
+        return self.message
+
+
 @dataclass
 class Problem:
     """Why one file cannot be planned. `manual` is what the user can add by hand."""

@@ -21,11 +21,22 @@ from .edits import engine, fsio, lock
 from .edits.engine import Plan
 from .edits.receipts import NAME as RECEIPTS_NAME
 from .edits.receipts import Receipts
-from .errors import LockedError, NotSetUpError, RefusedError, SettingsError
+from .errors import (
+    LockedError,
+    NotSetUpError,
+    OSRefused,
+    PlanRefused,
+    Problem,
+    RefusedError,
+    SettingsError,
+    SetupError,
+)
 from .settings import Settings
 
 Update = Callable[[Settings], Settings]
 Confirm = Callable[[Plan], bool]
+#: What --dry-run computes; raises the refusal (PlanRefused) when the run cannot be done.
+Preview = Callable[[], object]
 
 
 @dataclass
@@ -91,13 +102,20 @@ def reconcile(
     `overrides`: values from the command line that replace the file's before they are
     checked, so a flag can repair the value it sets."""
     state = paths.state_dir()
-    if dry_run:
+
+    def preview() -> tuple[Settings, Plan]:
         new = update(settings_mod.load(overrides=overrides))
         receipts = Receipts.load(state)
         changes = targets.build(new, environ, _secret(new, secret))
-        return Outcome(new, engine.plan(changes, receipts, state), False)
+        return new, _with_state(engine.plan(changes, receipts, state), state)
+
+    if dry_run:
+        new, plan = preview()
+        return Outcome(new, plan, False)
     check_home_owner()
-    with _state_session(state):
+    if not state.is_dir():
+        preview()  # Refuse (as --dry-run says) before making the state folder.
+    with _state_session(state, preview):
         receipts = Receipts.load(state)
         new = update(settings_mod.load(overrides=overrides))
         plan = engine.plan(targets.build(new, environ, _secret(new, secret)), receipts, state)
@@ -107,28 +125,106 @@ def reconcile(
         return Outcome(new, plan, True)
 
 
+def _state_problem(state: Path) -> Problem | None:
+    """Why the state folder (receipts, backups, lock) cannot be made or written, or None."""
+    reason = None
+    blocker: Path | None = None
+    if state.is_dir():
+        if not os.access(state, os.W_OK | os.X_OK):
+            reason = "it is not writable"
+    else:
+        try:
+            missing = fsio.missing_dirs(state / RECEIPTS_NAME)
+        except fsio.UnsafePath:
+            missing = None
+            folder = state
+            while not folder.is_dir():
+                folder = folder.parent
+            blocker = state
+            while blocker.parent != folder:
+                blocker = blocker.parent
+            reason = (
+                f"{paths.display(blocker)} is a symbolic link to a folder that does not exist"
+                if blocker.is_symlink()
+                else f"{paths.display(blocker)} is in the way: it is not a folder"
+            )
+        if missing is not None:
+            folder = missing[0].parent
+            if not os.access(folder, os.W_OK | os.X_OK):
+                reason = f"its folder {paths.display(folder)} is not writable"
+    if reason is None:
+        return None
+    fixes = [f"set {paths.ENV_STATE_DIR} to a folder you can write"]
+    if blocker is not None:
+        fixes.insert(0, f"move {paths.display(blocker)} away (a folder belongs there)")
+    return Problem(
+        path=paths.display(state),
+        reason=f"{reason} (the state folder: receipts, backups and the lock)",
+        owner="ollama-client-setup",
+        fixes=fixes,
+    )
+
+
+def _with_state(plan: Plan, state: Path) -> Plan:
+    """The plan, refused when it changes files but the state folder cannot be written."""
+    problem = _state_problem(state) if plan.changed else None
+    if problem is not None:
+        raise PlanRefused([problem])
+    return plan
+
+
+def _state_refused(exc: OSError | fsio.UnsafePath, state: Path, preview: Preview) -> SetupError:
+    """The error for a state folder that cannot be made or locked: the --dry-run message
+    when it has one, else the path, the system's reason and the way out."""
+    try:
+        preview()
+    except SetupError as refused:
+        return refused
+    except (OSError, fsio.UnsafePath):
+        pass  # The plan cannot be made either: the system's reason below says why.
+    if isinstance(exc, OSError):
+        return OSRefused(
+            f"could not make or lock the state folder {paths.display(state)}: "
+            f"{fsio.os_reason(exc)}; nothing was changed",
+            hint=fsio.os_way_out(exc),
+            cause=exc,
+        )
+    return RefusedError(
+        f"could not make the state folder {paths.display(state)}: {exc}; nothing was changed",
+        hint=f"Move it out of the way, or set {paths.ENV_STATE_DIR} to a folder you can write.",
+    )
+
+
 @contextmanager
-def _state_session(state: Path) -> Iterator[None]:
+def _state_session(state: Path, preview: Preview) -> Iterator[None]:
     """Hold the lock in the state folder, making the folder first if needed. A run that made
     the folder but applied nothing (refused, declined, interrupted) removes it again before
-    it lets go of the lock, so no other run ever finds its folder gone."""
-    fsio.sweep_temp_dirs(state)  # Left by a run killed while making or removing the folder.
+    it lets go of the lock, so no other run ever finds its folder gone. When the folder
+    cannot be made or locked (a read-only or full disk, a file in its place), `preview`
+    (what --dry-run runs) says why if it can, else the system's reason is given."""
     created = False
-    deadline = time.monotonic() + LOCK_WAIT
-    while True:
-        if not state.exists():
-            created = _create_state_dir(state) or created
-            continue  # Made by this run or another one: look again.
-        try:
-            fd = lock.acquire(state, deadline)
-            break
-        except lock.Stale:
-            # An uninstall removed the folder while this run waited: make it again.
-            if time.monotonic() >= deadline:
-                raise LockedError(
-                    f"the state folder {state} keeps disappearing",
-                    hint="Another ollama-client-setup run is removing it; run this again.",
-                ) from None
+    try:
+        fsio.sweep_temp_dirs(state)  # Left by a run killed while making or removing the folder.
+        deadline = time.monotonic() + LOCK_WAIT
+        while True:
+            if not state.exists():
+                created = _create_state_dir(state) or created
+                continue  # Made by this run or another one: look again.
+            try:
+                fd = lock.acquire(state, deadline)
+                break
+            except lock.Stale:
+                # An uninstall removed the folder while this run waited: make it again.
+                if time.monotonic() >= deadline:
+                    raise LockedError(
+                        f"the state folder {state} keeps disappearing",
+                        hint="Another ollama-client-setup run is removing it; run this again.",
+                    ) from None
+    except (OSError, fsio.UnsafePath) as exc:
+        if created:
+            with contextlib.suppress(OSError):
+                _drop_if_unused(state)
+        raise _state_refused(exc, state, preview) from exc
     try:
         fsio.sweep_temp_files(state / RECEIPTS_NAME)
         yield
@@ -165,15 +261,19 @@ def uninstall(
         # the user from taking every change back.
         current, unreadable = Settings(), True
     scan = targets.scan_candidates(environ)
+
+    def preview() -> Plan:
+        return _with_state(engine.plan_uninstall(Receipts.load(state), state, scan), state)
+
     if dry_run or not state.exists():
         if not dry_run:
-            fsio.sweep_temp_dirs(state)  # A killed uninstall's half-removed state folder.
-        receipts = Receipts.load(state)
-        plan = engine.plan_uninstall(receipts, state, scan)
+            with contextlib.suppress(OSError):
+                fsio.sweep_temp_dirs(state)  # A killed uninstall's half-removed state folder.
+        plan = preview()
         if dry_run or not plan.changed:
             return Outcome(current, plan, False)
     check_home_owner()
-    with _state_session(state):
+    with _state_session(state, preview):
         receipts = Receipts.load(state)
         plan = engine.plan_uninstall(receipts, state, scan)
         if confirm is not None and plan.changed and not confirm(plan):

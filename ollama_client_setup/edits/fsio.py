@@ -45,10 +45,62 @@ def file_id(path: Path) -> object:
 
 
 def read(path: Path) -> bytes | None:
+    """The file's bytes, or None when it is not there (also when a file stands where one of
+    its folders should be: missing_dirs then says which one is in the way)."""
     try:
         return path.read_bytes()
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):
         return None
+
+
+def os_reason(exc: OSError) -> str:
+    """The operating system's reason, as a person reads it: "no space left on device"."""
+    text = exc.strerror or str(exc) or type(exc).__name__
+    return text[:1].lower() + text[1:]
+
+
+def os_way_out(exc: OSError) -> str:
+    """What the user can do about an OSError the tool cannot work around."""
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return "Free some space on that disk (or raise the quota), then run the command again."
+    if exc.errno == errno.EROFS:
+        return (
+            "That file system is mounted read-only: remount it read-write, or leave the file "
+            "out, then run the command again."
+        )
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return (
+            "Make it writable (`lsattr` shows an immutable flag; `ls -ld` the owner and mode), "
+            "or leave the file out, then run the command again."
+        )
+    return "Fix the cause, then run the command again."
+
+
+def keep_original(real: Path) -> Path | None:
+    """A second name (a hard link, no copy) for the file about to be replaced or removed, so
+    a failed run can put it back even on a full disk. None when the file is not there or the
+    file system has no hard links (the bytes kept in memory are used instead). The name is a
+    temp name: a run killed before it is removed leaves what sweep_temp_files clears."""
+    if not real.exists():
+        return None
+    kept = temp_name(real)
+    try:
+        os.link(real, kept)
+    except OSError:
+        return None
+    return kept
+
+
+def drop_original(kept: Path | None) -> None:
+    if kept is not None:
+        with contextlib.suppress(OSError):
+            kept.unlink()
+
+
+def put_back(real: Path, kept: Path) -> None:
+    """Give `real` its original file again (see keep_original): a rename, no data written."""
+    os.replace(kept, real)
+    fsync_dir(real.parent)
 
 
 def missing_dirs(path: Path) -> list[Path]:
@@ -285,9 +337,13 @@ def store_backup(backup_dir: Path, path: Path, data: bytes) -> str:
             fd = os.open(backup_dir / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         except FileExistsError:
             continue
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+        except BaseException:
+            _unlink_quietly(backup_dir / name)  # A full disk: no half backup left behind.
+            raise
         return name
     raise OSError(f"too many backups named {base} in {backup_dir}")
