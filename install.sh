@@ -7,8 +7,8 @@
 #   ./install.sh --uninstall          undo init's changes, then remove the tool
 #
 # Uses pipx or `uv tool` when present, otherwise a private virtual environment under
-# ${XDG_DATA_HOME:-~/.local/share}/ollama-client-setup with a link in ~/.local/bin.
-# Running it again upgrades in place.
+# ${XDG_DATA_HOME:-~/.local/share}/ollama-client-setup with a link in ~/.local/bin;
+# init adds that folder to your shells' PATH when it is missing. Running it again upgrades.
 set -eu
 
 PACKAGE=ollama-client-setup
@@ -125,11 +125,30 @@ case $installer in
   *) die "unknown installer '$installer' (pipx, uv or venv)" ;;
 esac
 
-tool=$(tool_path)
-[ -n "$tool" ] || tool=$BIN_DIR/ollama-client-setup
+# The command as you will run it: the installer's own link (never the venv's copy it points
+# to, nor another install earlier on PATH). init is started by this path, which is how it
+# knows the folder to add to your shells' PATH when that lacks it.
+case $installer in
+  pipx) tool_dir=$(pipx environment --value PIPX_BIN_DIR 2>/dev/null || true) ;;
+  uv) tool_dir=$(uv tool dir --bin 2>/dev/null || true) ;;
+  *) tool_dir=$BIN_DIR ;;
+esac
+if [ -n "$tool_dir" ] && [ -x "$tool_dir/ollama-client-setup" ]; then
+  tool=$tool_dir/ollama-client-setup
+else
+  tool=$(tool_path)
+  [ -n "$tool" ] || tool=$BIN_DIR/ollama-client-setup
+fi
+tool_dir=$(dirname -- "$tool")
 case ":$PATH:" in
-  *":$BIN_DIR:"*) ;;
-  *) [ "$installer" = venv ] && say "Note: $BIN_DIR is not on your PATH; add it to use 'ollama-client-setup' by name." ;;
+  *":$tool_dir:"*) ;;
+  *)
+    if [ "$run_init" = 1 ]; then
+      say "Note: $tool_dir is not on your PATH; init adds it to the shells it sets up (new terminals find 'ollama-client-setup')."
+    else
+      say "Note: $tool_dir is not on your PATH; '$tool init' adds it to the shells it sets up."
+    fi
+    ;;
 esac
 say "Installed: $("$tool" --version)"
 

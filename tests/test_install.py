@@ -1,5 +1,6 @@
-"""install.sh, run for real in a sandbox home: the private-venv path, init, --uninstall,
-and the message when only an old Python exists. Packaging: sdist and wheel without tests."""
+"""install.sh, run for real in a sandbox home: the private-venv path, init (which puts the
+tool's folder on the new terminals' PATH), --uninstall, and the message when only an old
+Python exists. Packaging: sdist and wheel without tests."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import read_vars, snapshot
+from tests.helpers import need, read_vars, shell_env, snapshot
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -51,6 +52,10 @@ def test_install_runs_init_and_uninstall_restores_the_home(
             "m",
             "--shell",
             "bash",
+            "--shell",
+            "zsh",
+            "--shell",
+            "fish",
         ],
         env=env,
         capture_output=True,
@@ -65,6 +70,26 @@ def test_install_runs_init_and_uninstall_restores_the_home(
     assert link.is_symlink()
     vars_ = read_vars(["bash", "-ic"], sandbox_home)
     assert vars_["OLLAMA_API_BASE"] == "http://127.0.0.1:11434"
+    # init added ~/.local/bin to the shells' PATH: every new terminal finds the command.
+    assert str(link.parent) not in env["PATH"].split(os.pathsep)
+    for argv in (["bash", "-ic"], ["bash", "-lc"], ["dash", "-lc"], ["zsh", "-ic"], ["fish", "-c"]):
+        need(argv[0])
+        # fish keeps its own data (history, universal variables) under XDG_DATA_HOME.
+        extra = {"XDG_DATA_HOME": str(tmp_path / "fish-data")} if argv[0] == "fish" else {}
+        found = read_vars(argv, sandbox_home, ("PATH",), extra)["PATH"].split(os.pathsep)
+        assert found.count(str(link.parent)) == 1, argv
+        version = subprocess.run(
+            [*argv, "ollama-client-setup --version"],
+            env=shell_env(sandbox_home, extra),
+            capture_output=True,
+            text=True,
+            timeout=60,
+            stdin=subprocess.DEVNULL,
+        )
+        assert version.returncode == 0 and "version" in version.stdout, (argv, version.stderr)
+    # The link's folder, not the venv's own bin (its python and pip would shadow the user's).
+    env_sh = (sandbox_home / ".config" / "ollama-client-setup" / "env.sh").read_text()
+    assert '"$HOME/.local/bin"' in env_sh and "venv" not in env_sh
 
     again = subprocess.run(
         ["sh", str(ROOT / "install.sh"), "--no-init"],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Mapping
 
 from .. import endpoints, paths, secrets
@@ -12,9 +13,15 @@ from . import clients, shells
 from .own import SettingsFile
 
 
-def shell_env(settings: Settings, environ: Mapping[str, str] | None = None) -> shells.ShellEnv:
-    """The variables and launchers every managed shell gets, clients' additions included."""
+def shell_env(
+    settings: Settings, environ: Mapping[str, str] | None = None, program: str | None = None
+) -> shells.ShellEnv:
+    """The variables and launchers every managed shell gets, clients' additions included,
+    and the tool's own folder when the PATH in `environ` lacks it. `program` is how this
+    process was started (sys.argv[0] unless given): with `environ`, the snapshot the PATH
+    addition is decided from, so the same snapshot always plans the same env files."""
     environ = os.environ if environ is None else environ
+    program = (sys.argv[0] if sys.argv else "") if program is None else program
     variables = endpoints.shell_variables(settings)
     launchers: list[shells.Launcher] = []
     for name in settings.clients:
@@ -23,20 +30,28 @@ def shell_env(settings: Settings, environ: Mapping[str, str] | None = None) -> s
         variables.update(client.shell_variables(ctx))
         launchers += client.launchers(ctx)
     secret = secrets.key_file() if settings.api_key_store else None
-    return shells.ShellEnv(variables, tuple(launchers), secret)
+    path_append = shells.path_folder(environ, program)
+    return shells.ShellEnv(variables, tuple(launchers), secret, path_append)
 
 
 def build(
-    settings: Settings, environ: Mapping[str, str] | None = None, secret: str | None = None
+    settings: Settings,
+    environ: Mapping[str, str] | None = None,
+    secret: str | None = None,
+    program: str | None = None,
 ) -> list[Change]:
     """Every change the settings call for; the settings file itself comes first. `secret`
-    is the API key when the settings say there is one (read by the caller, not here)."""
+    is the API key when the settings say there is one (read by the caller, not here);
+    `program` as for shell_env."""
     environ = os.environ if environ is None else environ
     out: list[Change] = [SettingsFile(paths.settings_file(), settings)]
     if settings.api_key_store and secret:
         out.append(SecretFile(secrets.key_file(), "secret", secret + "\n", mode=0o600))
     out += shells.changes(
-        settings.shells, shell_env(settings, environ), environ, completion=settings.completion
+        settings.shells,
+        shell_env(settings, environ, program),
+        environ,
+        completion=settings.completion,
     )
     for name in settings.clients:
         out += clients.get(name).changes(clients.context(settings, name, environ))

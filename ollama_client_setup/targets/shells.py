@@ -30,6 +30,9 @@ HEADER = (
     "Change values with `ollama-client-setup init` or `ollama-client-setup model use`.",
 )
 FISH_DROPIN = "ollama-client-setup.fish"
+#: Set by the env files when they append the tool's own folder to PATH, to that folder: the
+#: next plan can tell the tool's own addition from a PATH that already held the folder.
+ADDED_PATH = "OLLAMA_CLIENT_SETUP_ADDED_PATH"
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,10 @@ class ShellEnv:
     #: A 0600 file whose one line is the API key, read into OPENAI_API_KEY with the shell's
     #: own `read` (no program runs at shell start).
     secret_file: Path | None = None
+    #: The folder holding the `ollama-client-setup` command, when the user's PATH lacks it:
+    #: appended to PATH once (a shell that reads the file twice, or starts with the folder
+    #: already there, gets no second copy). Decided when planning, never by the renderers.
+    path_append: Path | None = None
 
 
 # --- quoting per dialect ---------------------------------------------------------------
@@ -100,6 +107,15 @@ def render_sh(env: ShellEnv) -> str:
         lines.append(
             f"if [ -r {p} ]; then IFS= read -r OPENAI_API_KEY < {p}; export OPENAI_API_KEY; fi"
         )
+    if env.path_append is not None:
+        p = sh_path(env.path_append)
+        # Appended only when missing: a shell that reads the file twice gets it once.
+        lines.append('case ":${PATH-}:" in')
+        lines.append(f"  *:{p}:*) ;;")
+        lines.append(
+            f"  *) PATH=${{PATH:+$PATH:}}{p}; {ADDED_PATH}={p}; export PATH {ADDED_PATH} ;;"
+        )
+        lines.append("esac")
     for launcher in env.launchers:
         assigns = " ".join(f"{k}={sh_quote(v)}" for k, v in launcher.variables.items())
         definition = f'{launcher.name}() {{ {assigns} command {launcher.program} "$@"; }}'
@@ -121,6 +137,12 @@ def render_fish(env: ShellEnv) -> str:
     if env.secret_file:
         p = fish_quote(str(env.secret_file))
         lines.append(f"test -r {p}; and read -gx OPENAI_API_KEY < {p}")
+    if env.path_append is not None:
+        p = fish_quote(str(env.path_append))
+        lines.append(f"if not contains -- {p} $PATH")
+        lines.append(f"    set -gx PATH $PATH {p}")
+        lines.append(f"    set -gx {ADDED_PATH} {p}")
+        lines.append("end")
     for launcher in env.launchers:
         assigns = " ".join(f"{k}={fish_quote(v)}" for k, v in launcher.variables.items())
         lines.append(f"function {launcher.name} --wraps {launcher.program}")
@@ -138,6 +160,13 @@ def render_ps1(env: ShellEnv) -> str:
             f"if (Test-Path -LiteralPath {p}) {{ $env:OPENAI_API_KEY = "
             f"(Get-Content -Raw -LiteralPath {p}).Trim() }}"
         )
+    if env.path_append is not None:
+        p = ps_quote(str(env.path_append))
+        sep = "[IO.Path]::PathSeparator"
+        lines.append(f"if (-not (($env:PATH -split {sep}) -contains {p})) {{")
+        lines.append(f"    $env:PATH = (@($env:PATH, {p}) | Where-Object {{ $_ }}) -join {sep}")
+        lines.append(f"    $env:{ADDED_PATH} = {p}")
+        lines.append("}")
     for launcher in env.launchers:
         lines.append(f"function {launcher.name} {{")
         saved = ", ".join(ps_quote(k) for k in launcher.variables)
@@ -161,6 +190,103 @@ RENDER = {"sh": render_sh, "fish": render_fish, "pwsh": render_ps1}
 
 def dialect(shell: str) -> str:
     return {"bash": "sh", "zsh": "sh", "sh": "sh", "fish": "fish", "pwsh": "pwsh"}[shell]
+
+
+# --- the tool's own folder on PATH -----------------------------------------------------
+
+TOOL = "ollama-client-setup"
+
+
+def _key(path: str) -> str:
+    return os.path.normcase(os.path.normpath(path))
+
+
+def _is_tool(argv0: str) -> bool:
+    """Whether `argv0` names the console script (pip's launchers on Windows end in .exe or
+    -script.py)."""
+    name = re.sub(r"(?i)(-script\.pyw?|\.exe)$", "", os.path.basename(argv0))
+    return (name.lower() if sys.platform == "win32" else name) == TOOL
+
+
+def running_command(environ: Mapping[str, str], argv0: str) -> Path | None:
+    """The `ollama-client-setup` the user runs: `argv0` (sys.argv[0] of this process, made
+    absolute but not resolved: a link in ~/.local/bin stays there, never the venv it points
+    into) when this process was started as that command; else (`python -m`, a test runner)
+    the first one on PATH; None when neither."""
+    if _is_tool(argv0):
+        if os.path.dirname(argv0):
+            return Path(os.path.abspath(argv0))
+        found = shutil.which(argv0, path=environ.get("PATH", ""))
+    else:
+        found = shutil.which(TOOL, path=environ.get("PATH", ""))
+    return Path(os.path.abspath(found)) if found else None
+
+
+def on_path(folder: Path, environ: Mapping[str, str]) -> bool:
+    """Whether the PATH in `environ` holds `folder` (as written, or another name for it),
+    not counting the entry the env files appended themselves (ADDED_PATH names it): a
+    terminal opened after `init` must plan what the one before it did. Empty and relative
+    entries (which depend on the current folder) do not count."""
+    entries = [e for e in environ.get("PATH", "").split(os.pathsep) if e and os.path.isabs(e)]
+    added = environ.get(ADDED_PATH)
+    if added:
+        for index, entry in enumerate(entries):
+            if _key(entry) == _key(added):
+                del entries[index]
+                break
+    wanted = {_key(str(folder)), _key(os.path.realpath(folder))}
+    return any(_key(e) in wanted or _key(os.path.realpath(e)) in wanted for e in entries)
+
+
+def _venv_internal(folder: Path) -> bool:
+    """A virtual environment's (or conda environment's) own bin folder: it also holds that
+    environment's python and pip, which would shadow the user's."""
+    return (folder.parent / "pyvenv.cfg").is_file() or (folder.parent / "conda-meta").is_dir()
+
+
+def _temporary(folder: Path) -> bool:
+    """Under the temporary folder (outside the home) or the user's cache: gone by the time
+    a new terminal looks (`uvx`, `pipx run`)."""
+    real = os.path.realpath(folder)
+
+    def under(root: str) -> bool:
+        top = os.path.realpath(root)
+        return _key(real) == _key(top) or _key(real).startswith(_key(top).rstrip(os.sep) + os.sep)
+
+    if sys.platform != "win32":
+        import platformdirs
+
+        if under(platformdirs.user_cache_dir()):
+            return True
+    if under(str(paths.home())):
+        return False
+    import tempfile
+
+    temps = {tempfile.gettempdir()}
+    if os.name == "posix":
+        temps |= {"/tmp", "/var/tmp", "/dev/shm"}
+    return any(under(t) for t in temps)
+
+
+def path_folder(environ: Mapping[str, str], argv0: str) -> Path | None:
+    """The folder the env files append to PATH: the one holding the `ollama-client-setup`
+    the user runs (see running_command), when the PATH in `environ` lacks it. None when it
+    is there already, or is a folder that would not serve: one a PATH cannot hold (a
+    separator in its name), a virtual environment's own bin, a temporary or cache folder,
+    one that does not hold the command. A function of `environ` and `argv0` (and the
+    files they name): the same snapshot plans the same file, so `init` twice changes
+    nothing."""
+    command = running_command(environ, argv0)
+    if command is None:
+        return None
+    folder = command.parent
+    if os.pathsep in str(folder) or "\n" in str(folder):
+        return None
+    if shutil.which(TOOL, path=str(folder)) is None:
+        return None
+    if _venv_internal(folder) or _temporary(folder) or on_path(folder, environ):
+        return None
+    return folder
 
 
 # --- where each shell reads its start-up files ------------------------------------------
