@@ -36,12 +36,9 @@ sys.path.insert(0, str(ROOT))
 
 from ollama_client_setup import clientrun  # noqa: E402
 from tests import realclients  # noqa: E402
-from tests.fakes.ollama import FakeModel, FakeOllama  # noqa: E402
 from tests.reliability import sandbox_env  # noqa: E402
 
-MODEL = "qwen3-coder:30b"
-#: OLLAMA_CONTEXT_LENGTH on the server: the window Ollama recommends for agents.
-WINDOW = 65536
+MODEL = realclients.AGENT_MODEL
 CLIENTS = ("aider", "claude-code", "continue", "codex", "opencode")
 INTERLEAVED = ("aider", "claude-code", "aider", "continue", "aider", "codex", "opencode", "aider")
 TIMEOUT = 120.0
@@ -100,14 +97,7 @@ def measure(baseline: bool, slots: int = 1, multiuser: bool = False) -> Measured
     with tempfile.TemporaryDirectory(prefix="ocs-bench-") as base:
         env = sandbox(Path(base))
         project = Path(env["HOME"]) / "project"
-        model = FakeModel(MODEL, family="qwen3moe", architecture="qwen3moe", context_length=262144)
-        with FakeOllama(
-            [model],
-            default_context=WINDOW,
-            obedient=True,
-            num_parallel=slots,
-            multiuser_cache=multiuser,
-        ) as fake:
+        with realclients.agent_server(slots, multiuser) as fake:
             init(fake.port, baseline)
             for name in CLIENTS:
                 session(name, baseline, project)

@@ -94,3 +94,27 @@ def prefix_reuse(server: Any, requests_before: int, runs_before: int, words: str
                 break
             counted += len(tokenize(kind, text))
     return min(1.0, answer.cached_tokens / before) if before else 0.0
+
+
+#: The model and server window the real-client sessions run on: a coder model with a large
+#: maximum, on a server with OLLAMA_CONTEXT_LENGTH=65536, the window Ollama recommends for
+#: agents (at Ollama's default 4k the agents' own prompts do not fit).
+AGENT_MODEL = "qwen3-coder:30b"
+AGENT_WINDOW = 65536
+
+
+def agent_server(slots: int = 1, multiuser: bool = False) -> Any:
+    """A fake Ollama (not started) for the real agents: one model, the window above,
+    `slots` prompt slots (OLLAMA_NUM_PARALLEL) and the multi-user cache on or off."""
+    from tests.fakes.ollama import FakeModel, FakeOllama
+
+    model = FakeModel(
+        AGENT_MODEL, family="qwen3moe", architecture="qwen3moe", context_length=262144
+    )
+    return FakeOllama(
+        [model],
+        default_context=AGENT_WINDOW,
+        obedient=True,
+        num_parallel=slots,
+        multiuser_cache=multiuser,
+    )

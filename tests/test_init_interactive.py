@@ -121,14 +121,20 @@ def test_bad_answers_are_asked_again(fake_ollama: FakeOllama) -> None:
     assert child.exitstatus == 130
 
 
+def to_the_model_prompt(port: int) -> pexpect.spawn:
+    """An interactive init answered up to the model picker, which is showing."""
+    child = spawn("--no-smoke")
+    for prompt, answer in script(port)[:5]:
+        child.expect(prompt)
+        child.sendline(answer)
+    child.expect(MODEL)
+    return child
+
+
 def test_the_picker_takes_a_name_without_its_tag(sandbox_home: Path) -> None:
     models = [FakeModel("testmodel:latest"), FakeModel("other:7b")]
     with FakeOllama(models) as fake:
-        child = spawn("--no-smoke")
-        for prompt, answer in script(fake.port)[:5]:
-            child.expect(prompt)
-            child.sendline(answer)
-        child.expect(MODEL)
+        child = to_the_model_prompt(fake.port)
         child.sendline("testmodel")
         child.expect(CONFIRM)
         child.sendline("y")
@@ -254,11 +260,7 @@ def test_the_server_prompt_takes_host_and_port_at_once(
 def test_the_picker_never_offers_a_name_with_escapes(sandbox_home: Path) -> None:
     models = [FakeModel("evil\x1b]0;owned\x07:1b"), FakeModel("good:7b")]
     with FakeOllama(models) as fake:
-        child = spawn("--no-smoke")
-        for prompt, answer in script(fake.port)[:5]:
-            child.expect(prompt)
-            child.sendline(answer)
-        child.expect(MODEL)
+        child = to_the_model_prompt(fake.port)
         listing = child.before
         child.sendline("1")
         child.expect(CONFIRM)

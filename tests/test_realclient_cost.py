@@ -16,13 +16,13 @@ import pytest
 from ollama_client_setup import clientrun, paths
 from ollama_client_setup.doctor.model import Status
 from tests import realclients
-from tests.fakes.ollama import FakeModel, FakeOllama
+from tests.fakes.ollama import FakeOllama
 from tests.helpers import init_at, run_json
 
 pytestmark = pytest.mark.realclient
 
-MODEL = "qwen3-coder:30b"
-WINDOW = 65536
+MODEL = realclients.AGENT_MODEL
+WINDOW = realclients.AGENT_WINDOW
 CLIENTS = ("aider", "claude-code", "continue", "codex", "opencode")
 INTERLEAVED = ("aider", "claude-code", "aider", "continue", "aider", "codex", "opencode", "aider")
 TIMEOUT = 90.0
@@ -34,14 +34,7 @@ def server(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> I
     slots, multiuser = getattr(request, "param", (1, False))
     for program in realclients.PROGRAMS.values():
         realclients.use(program, monkeypatch)
-    model = FakeModel(MODEL, family="qwen3moe", architecture="qwen3moe", context_length=262144)
-    with FakeOllama(
-        [model],
-        default_context=WINDOW,
-        obedient=True,
-        num_parallel=slots,
-        multiuser_cache=multiuser,
-    ) as fake:
+    with realclients.agent_server(slots, multiuser) as fake:
         init_at(fake.port, model=MODEL, clients=CLIENTS)
         yield fake
 
