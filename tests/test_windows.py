@@ -281,3 +281,11 @@ def test_runners_names_the_client_that_would_restart_the_model() -> None:
     assert check["fix"]["command"] == "ollama-client-setup init --yes"
     step = next(s for s in smoke["result"]["steps"] if s["id"] == "runners")
     assert step["status"] == "warn" and step["summary"] == check["summary"]
+
+
+def test_init_waits_for_a_load_no_longer_than_asked() -> None:
+    with FakeOllama() as fake:
+        fake.set_fault("hang", path="/api/chat")
+        result = init_at(fake.port, "--load-timeout", "1", clients=("aider",))
+    assert f"could not learn the server's window for {MODEL}" in result.stderr
+    assert load_settings().windows == {}  # written all the same, without a pin

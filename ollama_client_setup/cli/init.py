@@ -94,6 +94,15 @@ def _validated(kind: str, value: Any) -> Any:
 @click.option("--no-probe", is_flag=True, help="Do not contact the server before writing.")
 @click.option("--no-smoke", is_flag=True, help="Skip the smoke test after applying.")
 @click.option(
+    "--load-timeout",
+    type=click.FloatRange(1, 3600),
+    default=300.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="How long the server may take to load the models in use, which init does to learn "
+    "their window (--no-probe skips it).",
+)
+@click.option(
     "--context",
     type=click.IntRange(1024, 1 << 21),
     metavar="TOKENS",
@@ -126,6 +135,7 @@ def command(
     no_api_key: bool,
     no_probe: bool,
     no_smoke: bool,
+    load_timeout: float,
     context: int | None,
     strict: bool,
     yes: bool,
@@ -200,7 +210,8 @@ def command(
     if found is not None and found.reachable:
         given = _server_spelling(found, given)
         if not dry_run:
-            given = _measure_windows(app, found, given.apply(current, os.environ), given)
+            target = given.apply(current, os.environ)
+            given = _measure_windows(app, found, target, given, load_timeout)
 
     outcome = workflow.reconcile(
         lambda s: given.apply(s, os.environ),
@@ -340,7 +351,9 @@ def _server_spelling(found: Probe, given: Choices) -> Choices:
     return replace(given, model=name) if name and name != given.model else given
 
 
-def _measure_windows(app: Application, found: Probe, target: Settings, given: Choices) -> Choices:
+def _measure_windows(
+    app: Application, found: Probe, target: Settings, given: Choices, timeout: float
+) -> Choices:
     """The server's window for each model in use that it has (one request each, which
     loads the model), so every client is pinned to or told the same number."""
     from .. import windows
@@ -348,7 +361,8 @@ def _measure_windows(app: Application, found: Probe, target: Settings, given: Ch
     from . import windowview
 
     models = [m for m in windows.models_in_use(target) if resolve_name(m, found.models)]
-    measured = windows.merged(target, windowview.measure(app, target, models))
+    learnt = windowview.measure(app, target, models, timeout, skip="--no-probe")
+    measured = windows.merged(target, learnt)
     windowview.warn_reloads(app, target.with_changes(windows=measured))
     return replace(given, windows=measured)
 
