@@ -26,6 +26,8 @@ class Need:
     #: The client can ask for a window per request (num_ctx), so `init --context N` helps.
     requests_context: bool
     why: str
+    #: Unpinned, it sizes num_ctx to each prompt (so it must be pinned, docs/server.md).
+    sizes_per_prompt: bool = False
 
 
 NEEDS: tuple[Need, ...] = (
@@ -71,6 +73,7 @@ NEEDS: tuple[Need, ...] = (
         None,
         True,
         "Aider needs no tools; it sends num_ctx itself, pinned to the server's window",
+        sizes_per_prompt=True,
     ),
 )
 

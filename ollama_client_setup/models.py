@@ -179,7 +179,7 @@ def offer(info: ModelInfo, measured: int | None = None) -> Any:
     return Offer(caps, info.max_context, loaded, measured)
 
 
-def warm(client: OllamaClient, name: str, *, deadline: float = 300.0) -> tuple[float, float]:
+def warm(client: OllamaClient, name: str, *, deadline: float) -> tuple[float, float]:
     """Load `name` with a one-token request, so the first real request does not wait.
     Returns (seconds the server spent loading, seconds in all)."""
     answer = client.chat(

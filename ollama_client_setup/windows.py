@@ -11,14 +11,17 @@ cannot send one are told the number instead, so they compact before the server c
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from . import fit, names
 from .settings import Settings
 
-#: How long one model may take to load while its window is measured (a cold 20 GB model
-#: over a slow disk takes minutes).
+if TYPE_CHECKING:
+    from .server import OllamaClient
+
+#: How long loading the models may take by default (a cold 20 GB model over a slow disk
+#: takes minutes); init --load-timeout and model use/warm --timeout change it.
 LOAD_DEADLINE = 300.0
 #: What a client sends when it sizes num_ctx itself, per prompt (Aider without a pin).
 VARIES = "varies"
@@ -42,13 +45,7 @@ class Measured:
     loads: dict[str, float]
 
 
-def measure(
-    client: object,
-    models: list[str],
-    *,
-    deadline: float | None = None,
-    progress: Callable[[str], None] | None = None,
-) -> Measured:
+def measure(client: OllamaClient, models: list[str], *, deadline: float) -> Measured:
     """Load each model with a request that names no num_ctx (instant when it is already
     loaded that way), then read the window /api/ps reports for it. One model at a time: the
     server loads one at a time anyway, and each must still be loaded when /api/ps is read."""
@@ -59,15 +56,13 @@ def measure(
     errors: dict[str, str] = {}
     loads: dict[str, float] = {}
     for model in models:
-        left = LOAD_DEADLINE if deadline is None else deadline - time.monotonic()
+        left = deadline - time.monotonic()
         if left <= 0.2:
             errors[model] = "no time left to load it"
             continue
-        if progress is not None:
-            progress(model)
         try:
-            loads[model], _ = warm(client, model, deadline=min(left, LOAD_DEADLINE))  # type: ignore[arg-type]
-            running = {names.key(m.name): m for m in client.ps()}  # type: ignore[attr-defined]
+            loads[model], _ = warm(client, model, deadline=left)
+            running = {names.key(m.name): m for m in client.ps()}
         except ServerError as exc:
             errors[model] = str(exc)
             continue
@@ -84,11 +79,11 @@ def measure(
     return Measured(windows, errors, loads)
 
 
-def _most(client: object, model: str) -> int | None:
+def _most(client: OllamaClient, model: str) -> int | None:
     from .server import ServerError
 
     try:
-        return client.show(model).context_length  # type: ignore[attr-defined]
+        return client.show(model).context_length
     except ServerError:
         return None
 
@@ -121,8 +116,9 @@ def sent(settings: Settings) -> dict[str, dict[str, int | str | None]]:
         value: int | str | None = None
         if sends_num_ctx(client, role):
             value = settings.options(client).context or settings.window_for(model)
-            if value is None and client == "aider":
-                value = VARIES  # Aider sizes num_ctx to each prompt unless pinned.
+            need = fit.needs_for(client, role)
+            if value is None and need is not None and need.sizes_per_prompt:
+                value = VARIES
         out.setdefault(model, {})[who] = value
     return out
 
@@ -202,17 +198,10 @@ def reload_warnings(settings: Settings) -> list[str]:
     return out
 
 
-def measure_settings(
-    settings: Settings,
-    models: list[str] | None = None,
-    progress: Callable[[str], None] | None = None,
-    timeout: float = LOAD_DEADLINE,
-) -> Measured:
-    """`measure` on the settings' server, for `models` (default: every model in use), all
-    within `timeout` seconds."""
+def measure_settings(settings: Settings, models: list[str], timeout: float) -> Measured:
+    """`measure` on the settings' server, all within `timeout` seconds."""
     from .connect import connect
 
     deadline = time.monotonic() + timeout
     with connect(settings, timeout=10.0) as client:
-        wanted = models_in_use(settings) if models is None else models
-        return measure(client, wanted, deadline=deadline, progress=progress)
+        return measure(client, models, deadline=deadline)

@@ -103,22 +103,20 @@ def reconcile(
     checked, so a flag can repair the value it sets."""
     state = paths.state_dir()
 
-    def preview() -> tuple[Settings, Plan]:
+    def preview() -> tuple[Settings, Plan, Receipts]:
         new = update(settings_mod.load(overrides=overrides))
         receipts = Receipts.load(state)
         changes = targets.build(new, environ, _secret(new, secret))
-        return new, _with_state(engine.plan(changes, receipts, state), state)
+        return new, _with_state(engine.plan(changes, receipts, state), state), receipts
 
     if dry_run:
-        new, plan = preview()
+        new, plan, _ = preview()
         return Outcome(new, plan, False)
     check_home_owner()
     if not state.is_dir():
         preview()  # Refuse (as --dry-run says) before making the state folder.
     with _state_session(state, preview):
-        receipts = Receipts.load(state)
-        new = update(settings_mod.load(overrides=overrides))
-        plan = engine.plan(targets.build(new, environ, _secret(new, secret)), receipts, state)
+        new, plan, receipts = preview()  # again, under the lock: another run may have written
         if confirm is not None and plan.changed and not confirm(plan):
             return Outcome(new, plan, False, ["Nothing was changed."])
         engine.apply(plan, receipts, state)

@@ -270,3 +270,18 @@ def test_the_picker_never_offers_a_name_with_escapes(sandbox_home: Path) -> None
     assert "good:7b" in listing and "evil" not in listing and "\x1b]" not in listing
     settings = (sandbox_home / ".config" / "ollama-client-setup" / "settings.toml").read_text()
     assert 'default = "good:7b"' in settings
+
+
+def test_a_model_flag_the_server_lacks_is_refused_at_the_terminal_too(
+    fake_ollama: FakeOllama, sandbox_home: Path
+) -> None:
+    before = snapshot(sandbox_home)
+    child = spawn("--no-smoke", "--model", "qwen2.5-coder:1b")
+    for prompt, answer in script(fake_ollama.port)[:5]:
+        child.expect(prompt)
+        child.sendline(answer)
+    child.expect("the server has no model called 'qwen2.5-coder:1b'; nothing was changed")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 4
+    assert snapshot(sandbox_home) == before

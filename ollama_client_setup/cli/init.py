@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from .. import endpoints, paths, validate, workflow
+from .. import endpoints, paths, validate, windows, workflow
 from .. import settings as settings_mod
 from ..probe import Probe, probe
 from ..settings import CLIENTS, MODES, SHELLS, Settings
@@ -96,7 +96,7 @@ def _validated(kind: str, value: Any) -> Any:
 @click.option(
     "--load-timeout",
     type=click.FloatRange(1, 3600),
-    default=300.0,
+    default=windows.LOAD_DEADLINE,
     show_default=True,
     metavar="SECONDS",
     help="How long the server may take to load the models in use, which init does to learn "
@@ -169,21 +169,13 @@ def command(
         completion=completion,
         api_key_store=store,
     )
-    # A bad value in the settings file does not stop the flag that sets it again.
-    overrides: settings_mod.Overrides = {
-        k: v
-        for k, v in {
-            ("server", "host"): given.host,
-            ("server", "port"): given.port,
-            ("model", "default"): given.model,
-        }.items()
-        if v is not None
-    }
+    overrides = given.overrides()
     current = settings_mod.load(overrides=overrides)
     interactive = app.interactive() and not (yes or as_json or dry_run)
     found: Probe | None = None
     if interactive:
         given, found = ask(app, current, given, os.environ)
+        _check_model(app, found, given.apply(current, os.environ), given)  # a --model given
     elif not no_probe:
         target = given.apply(current, os.environ)
         with app.progress(f"Checking {endpoints.server_root(target)}"):
@@ -356,7 +348,6 @@ def _measure_windows(
 ) -> Choices:
     """The server's window for each model in use that it has (one request each, which
     loads the model), so every client is pinned to or told the same number."""
-    from .. import windows
     from ..models import resolve_name
     from . import windowview
 

@@ -12,7 +12,7 @@ import click
 from .. import endpoints, validate
 from .. import names as model_names
 from ..probe import Probe, probe
-from ..settings import CLIENTS, SHELLS, Settings
+from ..settings import CLIENTS, SHELLS, Overrides, Settings
 from ..targets import shells as shell_target
 from .app import Application
 
@@ -40,6 +40,16 @@ class Choices:
     replace_clients: bool = False
     #: The server's windows per model, measured now (None keeps the current ones).
     windows: dict[str, int] | None = None
+
+    def overrides(self) -> Overrides:
+        """The values these flags set in the settings file, which replace the file's before
+        they are checked: a bad value there must not stop the flag that sets it again."""
+        given = {
+            ("server", "host"): self.host,
+            ("server", "port"): self.port,
+            ("model", "default"): self.model,
+        }
+        return {key: value for key, value in given.items() if value is not None}
 
     def apply(self, current: Settings, environ: Mapping[str, str]) -> Settings:
         chosen = list(self.shells) or list(current.shells) or shell_target.detect(environ)

@@ -18,7 +18,7 @@ load_timeout_option = click.option(
     "--timeout",
     "load_timeout",
     type=click.FloatRange(1, 3600),
-    default=300.0,
+    default=windows.LOAD_DEADLINE,
     show_default=True,
     metavar="SECONDS",
     help="How long to wait for the server to load the model.",
