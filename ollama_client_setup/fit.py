@@ -1,8 +1,10 @@
 """Model fit: what each client needs from a model, and whether a model offers it.
 
-Facts: shared/reference/clients.md and ollama-api.md. Agent clients send tool definitions with
-every request, so a model without the `tools` capability fails every request; autocomplete
-needs fill-in-the-middle (`insert`); a prompt longer than the server's window is cut silently.
+Facts (docs/clients.md, docs/server.md): every chat use needs the `completion` capability,
+which embedding models lack (Ollama answers `"NAME" does not support chat`); agent clients send
+tool definitions with every request, so a model without `tools` fails every request;
+autocomplete needs fill-in-the-middle (`insert`); a prompt longer than the server's window is
+cut silently. A server before Ollama 0.6.4 lists no capabilities: unknown, never "none".
 The table is data so a new client is one line.
 """
 
@@ -34,7 +36,7 @@ NEEDS: tuple[Need, ...] = (
     Need(
         "claude-code",
         "chat",
-        ("tools",),
+        ("completion", "tools"),
         AGENT_CONTEXT,
         False,
         "Claude Code sends about two dozen tools with every request, and Ollama recommends "
@@ -43,16 +45,23 @@ NEEDS: tuple[Need, ...] = (
     Need(
         "codex",
         "chat",
-        ("tools",),
+        ("completion", "tools"),
         AGENT_CONTEXT,
         False,
         "Codex works through tool calls and long prompts: 64k tokens or more",
     ),
-    Need("continue", "chat", ("tools",), None, True, "Continue's agent mode calls tools"),
+    Need(
+        "continue",
+        "chat",
+        ("completion", "tools"),
+        None,
+        True,
+        "Continue's agent mode calls tools",
+    ),
     Need(
         "continue",
         "autocomplete",
-        ("insert",),
+        ("completion", "insert"),
         None,
         True,
         "autocomplete needs fill-in-the-middle (the `insert` capability)",
@@ -60,7 +69,7 @@ NEEDS: tuple[Need, ...] = (
     Need(
         "opencode",
         "chat",
-        ("tools",),
+        ("completion", "tools"),
         16 * 1024,
         False,
         "OpenCode works through tool calls, and its own instructions and tools take about 8k "
@@ -69,7 +78,7 @@ NEEDS: tuple[Need, ...] = (
     Need(
         "aider",
         "chat",
-        (),
+        ("completion",),
         None,
         True,
         "Aider needs no tools; it sends num_ctx itself, pinned to the server's window",
@@ -78,7 +87,13 @@ NEEDS: tuple[Need, ...] = (
 )
 
 
+#: What any chat use needs, whichever client: the default model is judged by it.
+CHAT = Need("any client", "chat", ("completion",), None, False, "every client chats")
+
+
 def needs_for(client: str, role: str = "chat") -> Need | None:
+    if client == CHAT.client:
+        return CHAT
     return next((n for n in NEEDS if n.client == client and n.role == role), None)
 
 
@@ -104,6 +119,15 @@ class Verdict:
     window_source: str | None
     small_window: bool
     need: Need
+    #: The server listed no capabilities (Ollama before 0.6.4): nothing could be checked.
+    unknown: bool = False
+    #: The model lists `embedding`: it turns text into vectors and cannot chat.
+    embedding: bool = False
+
+    @property
+    def cannot_chat(self) -> bool:
+        """No request of this client can work, whatever else is set."""
+        return "completion" in self.missing
 
     @property
     def model_too_small(self) -> bool:
@@ -115,6 +139,12 @@ class Verdict:
         return not self.missing and not self.small_window
 
     def reason(self) -> str:
+        if self.cannot_chat:
+            kind = "an embedding model" if self.embedding else "not a model that generates text"
+            return (
+                f"{self.model} is {kind}: it cannot chat (it lacks the `completion` "
+                "capability). Choose a chat model."
+            )
         parts = []
         if self.missing:
             parts.append(f"{self.model} lacks {', '.join(self.missing)}")
@@ -150,7 +180,18 @@ def judge(
     small = bool(need.min_context and window is not None and window < need.min_context)
     if need.min_context and offer.max_context and offer.max_context < need.min_context:
         window, source, small = offer.max_context, MODEL_LIMIT, True
-    return Verdict(client, role, model, missing, window, source, small, need)
+    embedding = known is not None and "embedding" in known
+    return Verdict(
+        client, role, model, missing, window, source, small, need, known is None, embedding
+    )
+
+
+#: What to say when the server lists no capabilities.
+UNKNOWN_CAPABILITIES = (
+    "the server does not say what {model} can do (Ollama before 0.6.4 lists no "
+    "capabilities), so tools and fill-in-the-middle are not checked; upgrade Ollama on the "
+    "server to have them checked"
+)
 
 
 def uses(settings: Settings) -> list[tuple[str, str, str]]:

@@ -42,6 +42,11 @@ class ModelInfo:
     def tools(self) -> bool | None:
         return None if self.capabilities is None else "tools" in self.capabilities
 
+    @property
+    def chat(self) -> bool | None:
+        """Whether it can chat at all (`completion`); False for an embedding model."""
+        return None if self.capabilities is None else "completion" in self.capabilities
+
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 

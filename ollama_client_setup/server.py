@@ -68,6 +68,7 @@ class ServerError(Exception):
         status: int | None = None,
         server_message: str | None = None,
         elapsed: float | None = None,
+        empty: bool = False,
     ) -> None:
         super().__init__(message)
         self.category = category
@@ -78,6 +79,8 @@ class ServerError(Exception):
         # Seconds from the start of the request: an "instant" EHOSTUNREACH points at a local
         # block (macOS Local Network privacy), a slow one at the network.
         self.elapsed = elapsed
+        #: The error answer had no body at all (Ollama's Host check, ollama_texts.host_check).
+        self.empty = empty
 
     def __str__(self) -> str:
         return self.message
@@ -107,7 +110,8 @@ class ModelDetails:
     architecture: str | None
     # The most the model supports; the window the server allocates is in LoadedModel.
     context_length: int | None
-    capabilities: list[str]
+    # None: the server did not say (Ollama before 0.6.4 has no such field), not "none".
+    capabilities: list[str] | None
     parameter_size: str | None = None
     quantization_level: str | None = None
     family: str | None = None
@@ -158,6 +162,9 @@ class ChatResult(Timings):
     raw: dict[str, Any] = field(default_factory=dict)
     stop_reason: str | None = None
     elapsed: float = 0.0
+    #: What a thinking model reasoned before answering (native "thinking", OpenAI
+    #: "reasoning", Anthropic "thinking" blocks); Ollama turns it on by default.
+    reasoning: str = ""
 
 
 @dataclass(kw_only=True)
@@ -166,12 +173,14 @@ class StreamResult(Timings):
 
     content: str
     chunks: int
-    # Seconds from sending the request to the first non-empty piece of content.
+    # Seconds from sending the request to the first token: content or reasoning, which
+    # clients show as it comes.
     time_to_first_token: float | None
     total: float
     stop_reason: str | None = None
     # The final usage/timing object as the server sent it.
     usage: dict[str, Any] | None = None
+    reasoning: str = ""
 
 
 # netprobe classifies DNS / refused / timeout / unreachable; a reset only happens here.
@@ -409,14 +418,18 @@ class _Reply:
         server_message = _error_text(body)
         if server_message is not None:
             message = f"{self.url} answered {reason}: {server_message}"
+        elif not body.strip():
+            message = f"{self.url} answered {reason} with an empty body"
         else:
             message = f"{self.url} answered {reason} ({_describe(response, body)})"
-        raise self.error(
+        error = self.error(
             Category.HTTP_STATUS,
             message.rstrip(".") + ".",
             status=status,
             server_message=server_message,
         )
+        error.empty = not body.strip()
+        raise error
 
     def json(self) -> Any:
         body = self.body()
@@ -677,7 +690,7 @@ class OllamaClient:
             name=name,
             architecture=architecture,
             context_length=context,
-            capabilities=_strings(data.get("capabilities")),
+            capabilities=_strings(caps) if (caps := data.get("capabilities")) is not None else None,
             parameter_size=_str(details.get("parameter_size")),
             quantization_level=_str(details.get("quantization_level")),
             family=_str(details.get("family")),
@@ -719,6 +732,7 @@ class OllamaClient:
             raw=data,
             stop_reason=_str(data.get("done_reason")),
             elapsed=time.monotonic() - reply.started,
+            reasoning=_str(message.get("thinking")) or "",
             **_native_timings(data),
         )
 
@@ -741,7 +755,7 @@ class OllamaClient:
                 data = stream.parse(line)
                 message = data.get("message")
                 if isinstance(message, dict):
-                    stream.add(_str(message.get("content")))
+                    stream.add(_str(message.get("content")), _str(message.get("thinking")))
                 if data.get("done") is True:
                     return stream.result(
                         stop_reason=_str(data.get("done_reason")),
@@ -754,6 +768,9 @@ class OllamaClient:
 
     def openai_models(self) -> list[str]:
         reply, data = self._json("GET", "/v1/models")
+        if isinstance(data, dict) and data.get("data", []) is None:
+            # openai/openai.go ToListCompletion: a server without models sends "data": null.
+            return []
         return [_require(reply, item, "id", str) for item in _require(reply, data, "data", list)]
 
     def openai_chat(
@@ -764,14 +781,17 @@ class OllamaClient:
         max_tokens: int | None = None,
         response_format: dict[str, Any] | None = None,
         tools: list[dict[str, Any]] | None = None,
+        reasoning_effort: str | None = None,
         deadline: float | None = None,
     ) -> ChatResult:
-        """``POST /v1/chat/completions`` without streaming."""
+        """``POST /v1/chat/completions`` without streaming. ``reasoning_effort="none"`` turns
+        a thinking model's reasoning off on Ollama 0.13.0 and newer (0.12.x refuses it)."""
         body = _optional(
             {"model": model, "messages": messages, "stream": False},
             max_tokens=max_tokens,
             response_format=response_format,
             tools=tools,
+            reasoning_effort=reasoning_effort,
         )
         reply, data = self._json("POST", "/v1/chat/completions", body, deadline=deadline)
         choices = _require(reply, data, "choices", list)
@@ -784,6 +804,7 @@ class OllamaClient:
             raw=data,
             stop_reason=_str(choices[0].get("finish_reason")),
             elapsed=time.monotonic() - reply.started,
+            reasoning=_str(message.get("reasoning")) or "",
             **_usage_counts(data.get("usage"), "prompt_tokens", "completion_tokens"),
         )
 
@@ -793,6 +814,7 @@ class OllamaClient:
         messages: list[Message],
         *,
         max_tokens: int | None = None,
+        reasoning_effort: str | None = None,
         deadline: float,
     ) -> StreamResult:
         """``POST /v1/chat/completions`` as SSE, with the usage chunk, up to ``data: [DONE]``."""
@@ -804,6 +826,7 @@ class OllamaClient:
                 "stream_options": {"include_usage": True},
             },
             max_tokens=max_tokens,
+            reasoning_effort=reasoning_effort,
         )
         with self._open("POST", "/v1/chat/completions", body=body, deadline=deadline) as reply:
             stream = _StreamState(reply)
@@ -823,7 +846,7 @@ class OllamaClient:
                         raise reply.malformed("a stream choice is not an object")
                     delta = choice.get("delta")
                     if isinstance(delta, dict):
-                        stream.add(_str(delta.get("content")))
+                        stream.add(_str(delta.get("content")), _str(delta.get("reasoning")))
                     stop_reason = _str(choice.get("finish_reason")) or stop_reason
             raise stream.ended_early()
 
@@ -837,6 +860,7 @@ class OllamaClient:
         *,
         max_tokens: int,
         stream: Literal[False],
+        thinking: dict[str, Any] | None = None,
         deadline: float | None = None,
     ) -> ChatResult: ...
 
@@ -848,6 +872,7 @@ class OllamaClient:
         *,
         max_tokens: int,
         stream: Literal[True],
+        thinking: dict[str, Any] | None = None,
         deadline: float | None = None,
     ) -> StreamResult: ...
 
@@ -858,10 +883,16 @@ class OllamaClient:
         *,
         max_tokens: int,
         stream: bool,
+        thinking: dict[str, Any] | None = None,
         deadline: float | None = None,
     ) -> ChatResult | StreamResult:
-        """``POST /v1/messages`` the way Claude Code sends it."""
-        body = {"model": model, "messages": messages, "max_tokens": max_tokens, "stream": stream}
+        """``POST /v1/messages`` the way Claude Code sends it. ``thinking={"type": "disabled"}``
+        turns reasoning off on Ollama 0.24.0 and newer; older ones always let a thinking model
+        reason here."""
+        body = _optional(
+            {"model": model, "messages": messages, "max_tokens": max_tokens, "stream": stream},
+            thinking=thinking,
+        )
         headers = {
             "anthropic-version": ANTHROPIC_VERSION,
             "x-api-key": self.api_key or PLACEHOLDER_KEY,
@@ -871,15 +902,9 @@ class OllamaClient:
                 "POST", "/v1/messages", body, headers=headers, deadline=deadline
             )
             blocks = _require(reply, data, "content", list)
-            text = "".join(
-                block["text"]
-                for block in blocks
-                if isinstance(block, dict)
-                and block.get("type") == "text"
-                and _str(block.get("text"))
-            )
             return ChatResult(
-                content=text,
+                content=_blocks(blocks, "text"),
+                reasoning=_blocks(blocks, "thinking"),
                 raw=data,
                 stop_reason=_str(data.get("stop_reason")),
                 elapsed=time.monotonic() - reply.started,
@@ -902,6 +927,8 @@ class OllamaClient:
                     delta = data.get("delta")
                     if isinstance(delta, dict) and delta.get("type") == "text_delta":
                         state.add(_str(delta.get("text")))
+                    elif isinstance(delta, dict) and delta.get("type") == "thinking_delta":
+                        state.add(None, _str(delta.get("thinking")))
                 elif kind == "message_delta":
                     delta = data.get("delta")
                     if isinstance(delta, dict):
@@ -923,6 +950,7 @@ class _StreamState:
     def __init__(self, reply: _Reply) -> None:
         self.reply = reply
         self.parts: list[str] = []
+        self.thought: list[str] = []
         self.chunks = 0
         self.first_token: float | None = None
 
@@ -945,16 +973,20 @@ class _StreamState:
         self.chunks += 1
         return data
 
-    def add(self, content: str | None) -> None:
-        if not content:
+    def add(self, content: str | None, reasoning: str | None = None) -> None:
+        if not content and not reasoning:
             return
         if self.first_token is None:
             self.first_token = time.monotonic() - self.reply.started
-        self.parts.append(content)
+        if content:
+            self.parts.append(content)
+        if reasoning:
+            self.thought.append(reasoning)
 
     def result(self, **fields: Any) -> StreamResult:
         return StreamResult(
             content="".join(self.parts),
+            reasoning="".join(self.thought),
             chunks=self.chunks,
             time_to_first_token=self.first_token,
             total=time.monotonic() - self.reply.started,
@@ -962,8 +994,14 @@ class _StreamState:
         )
 
     def ended_early(self) -> ServerError:
+        # The body ended cleanly (a cut connection is a RESET in chunks()), so the server
+        # stopped the answer: Ollama's /v1 writers turn an error after the first token into
+        # an empty chunk (or nothing) and end without [DONE] or message_stop
+        # (middleware/openai.go ChatWriter, v0.15.2; docs/server.md).
         return self.reply.error(
-            Category.RESET, f"The stream from {self.reply.url} ended before its final chunk."
+            Category.STREAM_ERROR,
+            f"The stream from {self.reply.url} broke off before its final chunk, without an "
+            "error message.",
         )
 
 
@@ -973,6 +1011,15 @@ def _tls_context() -> ssl.SSLContext:
     import certifi  # an httpx dependency: the CA bundle httpx itself would load
 
     return ssl.create_default_context(cafile=certifi.where())
+
+
+def _blocks(blocks: list[Any], kind: str) -> str:
+    """The text of an Anthropic answer's blocks of one kind ("text" or "thinking")."""
+    return "".join(
+        text
+        for block in blocks
+        if isinstance(block, dict) and block.get("type") == kind and (text := _str(block.get(kind)))
+    )
 
 
 def _strings(value: Any) -> list[str]:

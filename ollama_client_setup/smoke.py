@@ -21,24 +21,36 @@ The order of the steps is deliberate:
    use; they do not depend on each other (a server can fail streaming only), so each runs.
 4. ``anthropic`` last: only Claude Code needs it.
 
-Requests never send ``tool_choice`` or ``n``: Ollama does not support them.
+Requests never send ``tool_choice`` or ``n``: Ollama does not support them. A thinking
+model (``load`` reads its capabilities) gets its reasoning turned off where the request allows
+it, and room to reason where it does not (smoke_judges.py says what reasoning means).
 """
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from . import compat, endpoints
+from . import compat, endpoints, ollama_texts
 from .connect import connect
 from .doctor.model import Fix, Result, Status, fail, ok, skip, warn
 from .doctor.network import CMD, server_failure
-from .models import closest, human_tokens, resolve_name
-from .server import Category, ChatResult, Message, OllamaClient, ServerError, StreamResult
+from .doctor.server_fix import embedding_fix
+from .models import closest, resolve_name
+from .server import Category, Message, OllamaClient, ServerError
 from .settings import Settings
+from .smoke_judges import (
+    TOOL_NAME,
+    empty_fix,
+    judge_json,
+    judge_load,
+    judge_stream,
+    judge_tools,
+    quote,
+    reasoned_only,
+)
 
 SCHEMA = 1
 DEFAULT_BUDGET = 120.0  # a cold load of a big model can take a minute
@@ -52,14 +64,13 @@ STREAM_TOKENS = 32
 JSON_TOKENS = 32
 TOOL_TOKENS = 64
 ANTHROPIC_TOKENS = 16
-
-# A stream taking longer than this whose first text came at the very end was held back.
-BUFFERED_MIN_TOTAL = 1.0
-BUFFERED_RATIO = 0.9
-# A model /api/ps listed as loaded that takes this long to "load" was loaded again.
-RELOAD_S = 1.0
-# A cold load this long outlasts the patience of clients with short timeouts.
-SLOW_LOAD_S = 30.0
+# What a thinking model may reason on top, where its reasoning cannot be turned off
+# (gpt-oss always reasons; /v1/messages before 0.24.0; /v1 before 0.13.0).
+THINKING_ROOM = 512
+# /v1/chat/completions takes reasoning_effort "none" from here (0.12.x refuses the value).
+REASONING_NONE = "0.13.0"
+# /v1/messages takes thinking {"type": "disabled"} from here (older ones ignore it).
+THINKING_DISABLED = "0.24.0"
 
 
 PING: list[Message] = [{"role": "user", "content": "Reply with the single word: pong"}]
@@ -75,7 +86,6 @@ JSON_PROMPT: list[Message] = [
 TOOL_PROMPT: list[Message] = [
     {"role": "user", "content": "What is the weather in Paris right now? Use the get_weather tool."}
 ]
-TOOL_NAME = "get_weather"
 WEATHER_TOOL: dict[str, Any] = {
     "type": "function",
     "function": {
@@ -238,6 +248,9 @@ class _Smoke:
         #: Why the remaining steps cannot run (set by `models` and `load`).
         self.blocked: str | None = None
         self.loaded_before: bool | None = None
+        #: From /api/show in `load`: None when unknown (old server, or it did not answer).
+        self.capabilities: list[str] | None = None
+        self.version: str | None = None
 
     # -- running ----------------------------------------------------------------------------
 
@@ -280,8 +293,8 @@ class _Smoke:
         return max(MIN_STEP, self.left())
 
     def _failure(self, exc: ServerError, *, inference: bool = True) -> Result:
-        """doctor's fix for the category, made specific where inference changes the story."""
-        result = server_failure(self.settings, exc)
+        """doctor's fix for the failure, made specific where inference changes the story."""
+        result = server_failure(self.settings, exc, self.model or self.wanted)
         if inference and exc.category is Category.TIMEOUT:
             result.fix = Fix(
                 f"No answer within the time left of the {self.budget:g} s budget. A big model on "
@@ -289,18 +302,8 @@ class _Smoke:
                 "answers, restart Ollama on the server.",
                 f"{CMD} smoke --timeout {min(3600, max(300, int(self.budget * 2)))}",
             )
-        elif inference and exc.category is Category.STREAM_ERROR:
-            result.fix = Fix(
-                "The server broke off the answer after it had begun: the model crashed or ran "
-                "out of memory. Look at the server's log (macOS: ~/.ollama/logs/server.log; "
-                "Linux: journalctl -u ollama), or try a smaller model or quantisation."
-            )
-        elif inference and exc.category is Category.HTTP_STATUS and exc.status == 500:
-            result.fix = Fix(
-                "The server could not run the model (500): it failed to load or ran out of "
-                "memory. Look at the server's log (macOS: ~/.ollama/logs/server.log; Linux: "
-                "journalctl -u ollama), or try a smaller model or quantisation."
-            )
+        if inference and ollama_texts.cannot_chat(exc.server_message):
+            result.summary = f"{self.model} is an embedding model: it cannot chat"
         result.summary = result.summary.rstrip(".")
         lines = [f"category: {exc.category.value}"]
         if exc.server_message and exc.server_message not in result.summary:
@@ -308,6 +311,20 @@ class _Smoke:
         result.detail = "\n".join(lines)
         result.data["category"] = exc.category.value
         return result
+
+    @property
+    def thinking(self) -> bool:
+        return self.capabilities is not None and "thinking" in self.capabilities
+
+    def _tokens(self, tokens: int) -> int:
+        """A step's token limit, with room for a thinking model to reason first."""
+        return tokens + THINKING_ROOM if self.thinking else tokens
+
+    def _effort(self) -> str | None:
+        """reasoning_effort for /v1: "none" turns a thinking model's reasoning off."""
+        if self.thinking and compat.at_least(self.version, REASONING_NONE):
+            return "none"
+        return None
 
     # -- the steps --------------------------------------------------------------------------
 
@@ -328,6 +345,12 @@ class _Smoke:
                     f"{CMD} model use {suggestion}",
                 ),
                 ", ".join(available[:12]) or None,
+            )
+        if not available:
+            self.blocked = "skipped: the server has no models yet"
+            return fail(
+                "the server has no models yet",
+                Fix("Pull one on the server, e.g.:", f"ollama pull {self.wanted}"),
             )
         found = resolve_name(self.wanted, available)
         if found is None:
@@ -358,6 +381,10 @@ class _Smoke:
             running = None  # older or restricted servers: "loaded" is unknown, not an error
         before = running.get(model) if running is not None else None
         self.loaded_before = None if running is None else before is not None
+        self._learn(model)
+        if self.capabilities is not None and "completion" not in self.capabilities:
+            self.blocked = f"skipped: {model} cannot chat"
+            return fail(f"{model} is an embedding model: it cannot chat", embedding_fix(model))
         try:
             answer = self.client.chat(
                 model, PING, options={"num_predict": WARMUP_TOKENS}, deadline=self._deadline()
@@ -388,56 +415,91 @@ class _Smoke:
         load = answer.load_duration / 1e9 if answer.load_duration is not None else None
         numbers = {"load_s": load, "total_s": answer.elapsed}
         context = before.context_length if before is not None else None
-        return judge_load(model, context, self.loaded_before, load, numbers)
+        result = judge_load(model, context, self.loaded_before, load, numbers)
+        if self.thinking:
+            how = (
+                "turned off for the /v1 checks below"
+                if self._effort()
+                else f"given {THINKING_ROOM} more tokens in the checks below (this server "
+                "cannot turn it off)"
+            )
+            note = f"{model} is a thinking model: its reasoning is {how}."
+            result.detail = f"{result.detail}\n{note}" if result.detail else note
+        return result
+
+    def _learn(self, model: str) -> None:
+        """Capabilities (thinking, embedding) and the version, which decide how to ask."""
+        try:
+            self.capabilities = self.client.show(model).capabilities
+        except ServerError:
+            self.capabilities = None  # unknown: the requests themselves will tell
+        try:
+            self.version = self.client.version()
+        except ServerError:
+            self.version = None
 
     def _step_chat(self) -> Result:
         assert self.model is not None
+        tokens = self._tokens(CHAT_TOKENS)
         answer = self.client.openai_chat(
-            self.model, PING, max_tokens=CHAT_TOKENS, deadline=self._deadline()
+            self.model,
+            PING,
+            max_tokens=tokens,
+            reasoning_effort=self._effort(),
+            deadline=self._deadline(),
         )
         text = answer.content.strip()
+        thought = reasoned_only(answer.content, answer.reasoning, tokens, total_s=answer.elapsed)
+        if thought is not None:
+            return thought
         if not text:
             return warn(
                 "the answer was empty",
-                _empty_fix(CHAT_TOKENS),
+                empty_fix(tokens),
                 f"finish_reason: {answer.stop_reason}",
                 total_s=answer.elapsed,
             )
-        return ok(f"answered in {answer.elapsed:.2f} s: {_quote(text)}", total_s=answer.elapsed)
+        return ok(f"answered in {answer.elapsed:.2f} s: {quote(text)}", total_s=answer.elapsed)
 
     def _step_stream(self) -> Result:
         assert self.model is not None
+        tokens = self._tokens(STREAM_TOKENS)
         result = self.client.openai_chat_stream(
-            self.model, COUNT, max_tokens=STREAM_TOKENS, deadline=self._deadline()
+            self.model,
+            COUNT,
+            max_tokens=tokens,
+            reasoning_effort=self._effort(),
+            deadline=self._deadline(),
         )
-        return judge_stream(result)
+        return judge_stream(result, tokens)
 
     def _step_json(self) -> Result:
         assert self.model is not None
+        tokens = self._tokens(JSON_TOKENS)
         answer = self.client.openai_chat(
             self.model,
             JSON_PROMPT,
-            max_tokens=JSON_TOKENS,
+            max_tokens=tokens,
             response_format={"type": "json_object"},
+            reasoning_effort=self._effort(),
             deadline=self._deadline(),
         )
-        return judge_json(answer)
+        return judge_json(answer, tokens)
 
     def _step_tools(self) -> Result:
         assert self.model is not None
         no_tools = skip("skipped: the model has no tools capability (agent clients need it)")
-        try:
-            capabilities = self.client.show(self.model).capabilities
-        except ServerError:
-            capabilities = []  # unknown: the probe itself will tell
-        if capabilities and "tools" not in capabilities:
+        capabilities = self.capabilities
+        if capabilities is not None and "tools" not in capabilities:
             return no_tools
+        tokens = self._tokens(TOOL_TOKENS)
         try:
             answer = self.client.openai_chat(
                 self.model,
                 TOOL_PROMPT,
-                max_tokens=TOOL_TOKENS,
+                max_tokens=tokens,
                 tools=[WEATHER_TOOL],
+                reasoning_effort=self._effort(),
                 deadline=self._deadline(),
             )
         except ServerError as exc:
@@ -445,7 +507,7 @@ class _Smoke:
             if exc.status == 400 and "does not support tools" in message:
                 return no_tools
             raise
-        return judge_tools(answer)
+        return judge_tools(answer, tokens)
 
     def _step_anthropic(self) -> Result:
         assert self.model is not None
@@ -453,31 +515,37 @@ class _Smoke:
             return skip("skipped: --no-anthropic")
         if self.anthropic is None and "claude-code" not in self.settings.clients:
             return skip("skipped: Claude Code is not set up here (--anthropic checks it anyway)")
+        tokens = self._tokens(ANTHROPIC_TOKENS)
+        disabled = {"type": "disabled"} if self.thinking else None
         try:
             plain = self.client.anthropic_messages(
                 self.model,
                 PING,
-                max_tokens=ANTHROPIC_TOKENS,
+                max_tokens=tokens,
                 stream=False,
+                thinking=disabled,
                 deadline=self._deadline(),
             )
             streamed = self.client.anthropic_messages(
                 self.model,
                 PING,
-                max_tokens=ANTHROPIC_TOKENS,
+                max_tokens=tokens,
                 stream=True,
+                thinking=disabled,
                 deadline=self._deadline(),
             )
         except ServerError as exc:
-            message = (exc.server_message or "").lower()
-            if exc.status == 404 and "model" not in message:
+            # A model the server lacks is a 404 too, in Anthropic's shape with the server's
+            # words; a missing route is gin's plain "404 page not found".
+            if exc.status == 404 and not ollama_texts.missing_model(exc.server_message):
                 return self._no_messages_route(exc)
             raise
         numbers = {"total_s": plain.elapsed, "ttft_s": streamed.time_to_first_token}
+        thought = reasoned_only(plain.content, plain.reasoning, tokens, **numbers)
+        if thought is not None:
+            return thought
         if not plain.content.strip() or streamed.time_to_first_token is None:
-            return warn(
-                "/v1/messages answered with no text", _empty_fix(ANTHROPIC_TOKENS), **numbers
-            )
+            return warn("/v1/messages answered with no text", empty_fix(tokens), **numbers)
         return ok(
             f"answers in {plain.elapsed:.2f} s; streamed, first token after "
             f"{streamed.time_to_first_token:.2f} s",
@@ -511,172 +579,6 @@ class _Smoke:
             f"category: {exc.category.value}",
             category=exc.category.value,
         )
-
-
-# -- judging what came back (pure: no I/O) --------------------------------------------------
-
-
-def judge_load(
-    model: str,
-    context: int | None,
-    loaded_before: bool | None,
-    load: float | None,
-    numbers: dict[str, Any],
-) -> Result:
-    """What the warm-up's load_duration means, given what /api/ps said before it."""
-    if loaded_before:
-        if load is not None and load > RELOAD_S:
-            return warn(
-                f"the server loaded {model} again ({load:.1f} s) although it was loaded",
-                Fix(
-                    "It was loaded with another context (num_ctx) than a plain request gets, "
-                    "so clients that differ take turns reloading it, and OpenAI-style clients "
-                    "cannot send num_ctx. Set the context once on the server "
-                    "(OLLAMA_CONTEXT_LENGTH) and give every client that same one."
-                ),
-                **numbers,
-                cold=False,
-            )
-        window = f" with a {human_tokens(context)} context" if context else ""
-        return ok(f"{model} was already loaded{window}: no cold start", **numbers, cold=False)
-    if not load or load < 0.05:
-        said = "the server reported no load time" if load is None else "no noticeable load"
-        return ok(f"{model} answered at once: {said}", **numbers, cold=False)
-    summary = f"loading the model took {load:.1f} s; later answers are faster"
-    advice = (
-        "The server unloads an idle model after OLLAMA_KEEP_ALIVE (5 minutes by default); the "
-        "next request waits for the load again. Set OLLAMA_KEEP_ALIVE (e.g. 30m) in the "
-        "server's service, send a short request after switching models, and give clients a "
-        "timeout longer than the load (Claude Code: API_TIMEOUT_MS; Codex: "
-        "stream_idle_timeout_ms; Aider: --timeout)."
-    )
-    if load > SLOW_LOAD_S:
-        return warn(
-            f"{summary}, but clients with short timeouts may give up first",
-            Fix(advice),
-            **numbers,
-            cold=True,
-        )
-    return ok(summary, advice, **numbers, cold=True)
-
-
-def tokens_per_second(result: StreamResult) -> tuple[float | None, bool]:
-    """(rate, approximate): the server's own counters when it sent them, else an estimate."""
-    if result.eval_count and result.eval_duration:
-        return result.eval_count / (result.eval_duration / 1e9), False
-    ttft = result.time_to_first_token
-    if result.eval_count and result.eval_count > 1 and ttft is not None and result.total > ttft:
-        # The OpenAI route sends only usage.completion_tokens: the tokens after the first over
-        # the time after the first; network and chunking make it approximate.
-        return (result.eval_count - 1) / (result.total - ttft), True
-    return None, True
-
-
-def judge_stream(result: StreamResult) -> Result:
-    ttft, total = result.time_to_first_token, result.total
-    numbers: dict[str, Any] = {"ttft_s": ttft, "total_s": total}
-    if ttft is None:
-        return warn(
-            "the stream carried no text",
-            _empty_fix(STREAM_TOKENS),
-            f"{result.chunks} chunks in {total:.2f} s, finish_reason: {result.stop_reason}",
-            **numbers,
-        )
-    if total > BUFFERED_MIN_TOTAL and (result.chunks <= 1 or ttft >= BUFFERED_RATIO * total):
-        return warn(
-            "buffered: a proxy holds the stream back",
-            Fix(
-                "The answer arrived in one lump at the end, so clients show nothing until it "
-                "is complete and may time out. Turn response buffering off in the proxy or "
-                "tunnel in front of Ollama (nginx: proxy_buffering off), or use the server's "
-                "own address."
-            ),
-            f"first text after {ttft:.2f} s of {total:.2f} s in all ({result.chunks} chunks)",
-            **numbers,
-        )
-    rate, approximate = tokens_per_second(result)
-    if rate is None:
-        speed, how = "speed unknown", "the server sent no token count"
-    elif approximate:
-        speed = f"~{rate:.0f} tok/s (approximate)"
-        how = "tok/s: usage.completion_tokens after the first token, over the time after it"
-    else:
-        speed, how = f"{rate:.0f} tok/s", "tok/s: the server's own eval_count / eval_duration"
-    return ok(
-        f"first token after {ttft:.2f} s, {speed}, {total:.2f} s in all",
-        f"{how}; {result.chunks} chunks",
-        **numbers,
-        tokens_per_s=rate,
-        tokens_per_s_approximate=approximate if rate is not None else None,
-    )
-
-
-def judge_json(answer: ChatResult) -> Result:
-    text = answer.content.strip()
-    numbers = {"total_s": answer.elapsed}
-    try:
-        value = json.loads(text)
-    except ValueError:
-        value = None
-        valid = False
-    else:
-        valid = True
-    if valid and isinstance(value, dict):
-        return ok(f"returned a JSON object in {answer.elapsed:.2f} s", _quote(text), **numbers)
-    cut = f" (cut off at max_tokens={JSON_TOKENS})" if answer.stop_reason == "length" else ""
-    problem = "is JSON but not an object" if valid else "is not valid JSON"
-    return warn(
-        f"the answer {problem}{cut}: the model does not keep to the format",
-        Fix(
-            "The server passed response_format on; this model ignores it. Clients that ask "
-            "for JSON (structured edits, commit messages) work better with another model."
-        ),
-        f"it answered: {_quote(text) if text else '(nothing)'}",
-        **numbers,
-    )
-
-
-def judge_tools(answer: ChatResult) -> Result:
-    numbers = {"total_s": answer.elapsed}
-    fix = Fix(
-        "Agent clients (Claude Code, Codex, OpenCode, Continue's agent mode) need structured "
-        "tool calls. Choose a model that makes them reliably; a context window that is too "
-        "small makes models print tool calls as text, too."
-    )
-    if not answer.tool_calls:
-        said = _quote(answer.content.strip()) if answer.content.strip() else "(nothing)"
-        return warn("answered without calling the tool", fix, f"it answered: {said}", **numbers)
-    call = answer.tool_calls[0]
-    if call.name != TOOL_NAME:
-        return warn(f"called {call.name!r}, a tool it was not given", fix, **numbers)
-    if not isinstance(call.arguments, dict):
-        return warn(
-            "the tool call's arguments are not valid JSON",
-            fix,
-            f"arguments: {_quote(call.arguments)}",
-            **numbers,
-        )
-    arguments = json.dumps(call.arguments, ensure_ascii=False)
-    return ok(f"called {TOOL_NAME}({_clip(arguments)}) in {answer.elapsed:.2f} s", **numbers)
-
-
-# -- small helpers --------------------------------------------------------------------------
-
-
-def _empty_fix(tokens: int) -> Fix:
-    return Fix(
-        f"The model gave no text within {tokens} tokens. A reasoning model may spend them "
-        "thinking; try it in a client, or choose another model."
-    )
-
-
-def _clip(text: str, limit: int = 60) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
-def _quote(text: str) -> str:
-    return json.dumps(_clip(text), ensure_ascii=False)
 
 
 def _rounded(value: Any) -> Any:

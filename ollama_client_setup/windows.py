@@ -68,7 +68,10 @@ def measure(client: OllamaClient, models: list[str], *, deadline: float) -> Meas
             continue
         found = running.get(names.key(model))
         if found is None or not found.context_length:
-            errors[model] = "the server does not report the window it gave the model (/api/ps)"
+            errors[model] = (
+                "the server does not report the window it gave the model: /api/ps says it "
+                "from Ollama 0.10.0 on"
+            )
             continue
         windows[model] = found.context_length
         # /api/ps shows the num_ctx the runner was asked for; the runner itself holds at most

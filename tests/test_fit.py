@@ -20,10 +20,11 @@ def fit_check(*, code: int = ExitCode.CHECKS_FAILED) -> dict:
 
 
 def test_the_table_says_what_each_client_needs() -> None:
-    assert fit.needs_for("claude-code").capabilities == ("tools",)
+    # Every use chats, so every one needs `completion`, which embedding models lack.
+    assert fit.needs_for("claude-code").capabilities == ("completion", "tools")
     assert fit.needs_for("claude-code").min_context == 65536
-    assert fit.needs_for("continue", "autocomplete").capabilities == ("insert",)
-    assert fit.needs_for("aider").capabilities == ()
+    assert fit.needs_for("continue", "autocomplete").capabilities == ("completion", "insert")
+    assert fit.needs_for("aider").capabilities == ("completion",)
     assert fit.needs_for("aider").requests_context is True
 
 
@@ -44,7 +45,7 @@ def test_judge(caps, loaded, requested, client, fits) -> None:
 
 
 def test_model_too_small_for_claude_code_even_unloaded() -> None:
-    verdict = fit.judge("claude-code", "chat", "m", fit.Offer(("tools",), 16384, None))
+    verdict = fit.judge("claude-code", "chat", "m", fit.Offer(("completion", "tools"), 16384, None))
     assert not verdict.fits and "16k" in verdict.reason()
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.fakes.ollama import FakeModel, FakeOllama
+from tests.fakes.ollama import FakeModel, FakeOllama, embedding_model
 from tests.helpers import snapshot
 
 pexpect = pytest.importorskip("pexpect")
@@ -268,6 +268,21 @@ def test_the_picker_never_offers_a_name_with_escapes(sandbox_home: Path) -> None
         child.expect(pexpect.EOF)
         child.close()
     assert "good:7b" in listing and "evil" not in listing and "\x1b]" not in listing
+    settings = (sandbox_home / ".config" / "ollama-client-setup" / "settings.toml").read_text()
+    assert 'default = "good:7b"' in settings
+
+
+def test_the_picker_never_offers_an_embedding_model(sandbox_home: Path) -> None:
+    models = [embedding_model(), FakeModel("good:7b")]
+    with FakeOllama(models) as fake:
+        child = to_the_model_prompt(fake.port)
+        listing = child.before
+        child.sendline("1")
+        child.expect(CONFIRM)
+        child.sendline("y")
+        child.expect(pexpect.EOF)
+        child.close()
+    assert "good:7b" in listing and "nomic-embed-text" not in listing
     settings = (sandbox_home / ".config" / "ollama-client-setup" / "settings.toml").read_text()
     assert 'default = "good:7b"' in settings
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from ollama_client_setup import smoke
+from ollama_client_setup import smoke, smoke_judges
 from ollama_client_setup.cli import smoke as smoke_cli
 from ollama_client_setup.exitcodes import ExitCode
 from ollama_client_setup.server import ChatResult, StreamResult, ToolCall
@@ -323,41 +323,43 @@ def stream_result(**fields: Any) -> StreamResult:
 
 
 def test_a_stream_that_arrives_at_the_end_is_buffered() -> None:
-    result = smoke.judge_stream(stream_result(time_to_first_token=2.95, total=3.0))
+    result = smoke_judges.judge_stream(stream_result(time_to_first_token=2.95, total=3.0), 32)
     assert result.status.value == "warn"
     assert result.summary == "buffered: a proxy holds the stream back"
-    one_chunk = smoke.judge_stream(stream_result(chunks=1, time_to_first_token=0.2, total=2.0))
+    one_chunk = smoke_judges.judge_stream(
+        stream_result(chunks=1, time_to_first_token=0.2, total=2.0), 32
+    )
     assert one_chunk.summary == "buffered: a proxy holds the stream back"
-    quick = smoke.judge_stream(stream_result(time_to_first_token=0.19, total=0.2))
+    quick = smoke_judges.judge_stream(stream_result(time_to_first_token=0.19, total=0.2), 32)
     assert quick.status.value == "ok"  # too short to tell
 
 
 def test_tokens_per_second_prefers_the_servers_counters() -> None:
-    estimate = smoke.judge_stream(stream_result(eval_count=11))
+    estimate = smoke_judges.judge_stream(stream_result(eval_count=11), 32)
     assert estimate.data["tokens_per_s"] == pytest.approx(10.0)
     assert estimate.data["tokens_per_s_approximate"] is True
-    exact = smoke.judge_stream(stream_result(eval_count=20, eval_duration=500_000_000))
+    exact = smoke_judges.judge_stream(stream_result(eval_count=20, eval_duration=500_000_000), 32)
     assert exact.data["tokens_per_s"] == pytest.approx(40.0)
     assert exact.data["tokens_per_s_approximate"] is False
     assert "40 tok/s," in exact.summary
 
 
 def test_json_mode_answers_that_are_not_json_are_a_warning() -> None:
-    cut = smoke.judge_json(ChatResult(content='{"answer": "po', stop_reason="length"))
+    cut = smoke_judges.judge_json(ChatResult(content='{"answer": "po', stop_reason="length"), 32)
     assert cut.status.value == "warn"
     assert "is not valid JSON (cut off at max_tokens=32)" in cut.summary
-    listed = smoke.judge_json(ChatResult(content="[1, 2]"))
+    listed = smoke_judges.judge_json(ChatResult(content="[1, 2]"), 32)
     assert listed.status.value == "warn" and "not an object" in listed.summary
 
 
 def test_tool_call_with_broken_arguments_is_a_warning() -> None:
     answer = ChatResult(content="", tool_calls=[ToolCall("get_weather", '{"city": ')])
-    result = smoke.judge_tools(answer)
+    result = smoke_judges.judge_tools(answer, 64)
     assert result.status.value == "warn"
     assert result.summary == "the tool call's arguments are not valid JSON"
 
 
 def test_a_reload_of_a_loaded_model_is_a_warning() -> None:
-    result = smoke.judge_load(MODEL, 32768, True, 8.0, {})
+    result = smoke_judges.judge_load(MODEL, 32768, True, 8.0, {})
     assert result.status.value == "warn"
     assert "num_ctx" in result.fix.text  # type: ignore[union-attr]

@@ -192,12 +192,8 @@ def command(
             from .. import fit
             from .model import fit_warnings
 
-            fit_warnings(
-                app,
-                given.apply(current, os.environ),
-                fit.uses(given.apply(current, os.environ)),
-                strict,
-            )
+            chosen = given.apply(current, os.environ)
+            fit_warnings(app, chosen, fit.uses(chosen), strict, chosen=chosen.model)
 
     if found is not None and found.reachable:
         given = _server_spelling(found, given)

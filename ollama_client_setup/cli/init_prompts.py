@@ -187,7 +187,9 @@ def show_probe(app: Application, found: Probe, settings: Settings, closing: str)
     if found.failure is None:
         return
     check_id, summary, fix, command = found.failure
-    app.warn(f"{root} is not reachable now ({check_id}: {summary}).")
+    # A server that answers but refuses (a 403, a 500) is reached: say what it answered.
+    state = "answers but does not work" if check_id.startswith("server.") else "is not reachable"
+    app.warn(f"{root} {state} now ({check_id}: {summary}).")
     if fix:
         app.echo(f"  fix: {fix}")
     if command:
@@ -217,17 +219,16 @@ def _pick_model(
 
     offered = sorted(filter(usable_name, found.models)) if found.reachable else []
     if not offered:
-        answer = click.prompt(
-            "Model name (the server could not list its models)",
-            default=current or "",
-            show_default=bool(current),
-            # A bad name is said and asked again, like at every other prompt; empty: none yet.
-            value_proc=lambda text: (
-                _checked(validate.check_model)(text.strip()) if text.strip() else ""
-            ),
+        return _ask_name("Model name (the server could not list its models)", current)
+    every = _catalog(settings)
+    # An embedding model can never chat: it is not offered (model list shows it).
+    infos = [i for i in every if i.valid and i.chat is not False]
+    if every and not infos:
+        click.echo(
+            "None of the server's models can chat (they are embedding models). Pull a chat "
+            "model on the server, e.g. `ollama pull qwen2.5-coder:7b`, then run init again."
         )
-        return answer or None
-    infos = [i for i in _catalog(settings) if i.valid]
+        return _ask_name("Model name (empty: none yet)", current)
     names = [i.name for i in infos] if infos else offered
     click.echo("Models on the server:")
     misfit = {i.name: _misfits(i, clients) for i in infos}
@@ -257,6 +258,19 @@ def _pick_model(
             "Those clients will fail or cut long prompts with it."
         )
     return chosen
+
+
+def _ask_name(label: str, current: str | None) -> str | None:
+    """A model name typed in; a bad one is said and asked again, empty is none yet."""
+    answer = click.prompt(
+        label,
+        default=current or "",
+        show_default=bool(current),
+        value_proc=lambda text: (
+            _checked(validate.check_model)(text.strip()) if text.strip() else ""
+        ),
+    )
+    return answer or None
 
 
 def _catalog(settings: Settings) -> list[Any]:

@@ -87,6 +87,8 @@ def list_models(app: Application, as_json: bool) -> None:
         misfit = [k for k, v in fits[info.name].items() if not v["fits"]]
         if misfit:
             mark += f"  (not for {', '.join(misfit)})"
+        if info.chat is False:
+            mark = "  (an embedding model: cannot chat)"
         if not info.valid:
             mark += "  (a name no client can be given: rename it on the server)"
         app.echo(
@@ -96,24 +98,47 @@ def list_models(app: Application, as_json: bool) -> None:
         )
         if info.error:
             app.echo(f"    (details unavailable: {info.error})")
+    if any(i.capabilities is None and not i.error for i in infos):
+        app.echo(
+            "? : the server lists no capabilities (Ollama before 0.6.4), so tools are not "
+            "known; upgrade Ollama on the server to see them."
+        )
 
 
 def fit_warnings(
-    app: Application, settings: Settings, affected: list[tuple[str, str, str]], strict: bool
+    app: Application,
+    settings: Settings,
+    affected: list[tuple[str, str, str]],
+    strict: bool,
+    chosen: str | None = None,
 ) -> None:
-    """Warn (or, with --strict, refuse) when a model lacks what a managed client needs."""
+    """Warn (or, with --strict, refuse) when a model lacks what a managed client needs.
+    A model that cannot chat at all (an embedding model) is always refused, `chosen` (the
+    model being set) too when no client uses it yet."""
     from ..models import details_for, offer
     from ..server import ServerError
 
-    if not affected:
+    wanted = [m for _, _, m in affected] + ([chosen] if chosen else [])
+    if not wanted:
         return
     try:
         with _server(settings) as client:
-            infos = details_for(client, [m for _, _, m in affected])
+            infos = details_for(client, wanted)
     except ServerError:
         return  # Reachability is reported elsewhere; fit cannot be judged now.
     offers = {n: offer(i, settings.window_for(n)) for n, i in infos.items() if not i.error}
-    for verdict in fit.misfits(settings, offers, affected):
+    verdicts = fit.misfits(settings, offers, affected)
+    if chosen and chosen in offers:
+        verdicts.insert(0, fit.judge(fit.CHAT.client, "chat", chosen, offers[chosen]))
+    for verdict in verdicts:
+        if verdict.cannot_chat:  # no request could work: never written, --strict or not
+            raise RefusedError(
+                f"{verdict.reason()} Nothing was changed.",
+                hint="`ollama-client-setup model list` shows which models can chat; to write "
+                "it anyway, add --no-check (init: --no-probe).",
+            )
+        if verdict.fits:
+            continue
         message = f"{verdict.client}: {verdict.reason()}"
         if strict:
             raise RefusedError(
@@ -215,12 +240,15 @@ def use(
         return current.with_changes(model=name)
 
     if not no_check:
-        fit_warnings(app, update(settings), fit.affected(update(settings), client, role), strict)
+        new = update(settings)
+        fit_warnings(app, new, fit.affected(new, client, role), strict, chosen=name)
     measured: dict[str, int] = {}
     if not (no_check or no_warm or dry_run):
         # Loads the model, so the first answer is quick, and learns the window every client
         # is then pinned to or told (docs/server.md, "One window per model").
-        measured = windowview.measure(app, update(settings), [name], load_timeout, skip="--no-warm")
+        measured = windowview.measure(
+            app, update(settings), [name], load_timeout, skip="--no-warm", refuse=True
+        )
 
     def switched(current: Settings) -> Settings:
         new = update(current)
@@ -272,10 +300,12 @@ def warm(app: Application, name: str | None, load_timeout: float, as_json: bool)
     except ServerError as exc:
         if exc.category.value in ("dns", "refused", "timeout", "unreachable", "reset"):
             raise _server_error(settings, exc) from None
+        from ..doctor import server_fix
+
+        fix = server_fix.for_failure(settings, exc, name)
         raise LoadFailed(
             f"the server could not load {name}: {exc}",
-            hint="A 500 here usually means the model does not fit in the server's memory; "
-            "the server log says why (macOS: /tmp/ollama.stderr.log).",
+            hint=fix.text if fix else f"The server's log says why ({server_fix.SERVER_LOG}).",
         ) from None
     if app.json:
         app.emit({"model": name, "load_s": round(loaded, 3), "total_s": round(total, 3)})

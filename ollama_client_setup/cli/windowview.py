@@ -3,7 +3,9 @@ means: the number each client is pinned to or told, and any reload it would stil
 
 from __future__ import annotations
 
-from .. import windows
+from .. import ollama_texts, windows
+from ..doctor import server_fix
+from ..errors import LoadFailed
 from ..settings import Settings
 from .app import Application
 
@@ -14,10 +16,13 @@ def measure(
     models: list[str],
     timeout: float = windows.LOAD_DEADLINE,
     skip: str = "",
+    refuse: bool = False,
 ) -> dict[str, int]:
     """The window the server gives each of `models` (loading each, within `timeout`); says
-    what was loaded and what could not be learnt, and how to `skip` the wait. Merge the
-    result with `windows.merged`."""
+    what was loaded and what could not be learnt, and how to `skip` the wait. A model the
+    server cannot load (no memory for it, an embedding model) is said with its fix, or with
+    `refuse` ends the command (LoadFailed) before anything is written. Merge the result with
+    `windows.merged`."""
     if not models:
         return {}
     from ..models import human_tokens
@@ -35,6 +40,16 @@ def measure(
             "set to that window."
         )
     for model, why in found.errors.items():
+        if ollama_texts.out_of_memory(why) or ollama_texts.cannot_chat(why):
+            fix = server_fix.for_text(settings, why, model=model)
+            text = f"the server cannot load {model}: {fix.text if fix else why}"
+            if refuse:
+                raise LoadFailed(
+                    f"{text} Nothing was changed.",
+                    hint=f"Every request to it would fail the same way. {skip} switches anyway.",
+                )
+            app.warn(text)
+            continue
         app.warn(
             f"could not learn the server's window for {model} ({why}); clients that size "
             "num_ctx themselves are not pinned for it. `ollama-client-setup init --yes` "

@@ -2,17 +2,28 @@
 
 from __future__ import annotations
 
-from .. import compat, names
+from .. import compat, names, ollama_texts
 from ..models import resolve_name
 from .model import Context, Fix, Result, fail, ok, skip, warn
 from .network import _client, _server_failure
 
 PROMPT = [{"role": "user", "content": "Reply with the single word: pong"}]
+#: Tokens the stream check asks for; its advice names the same number.
+STREAM_TOKENS = 16
 
 
 def _model(ctx: Context) -> str | None:
     available = ctx.data("server.models").get("models", [])
     return resolve_name(ctx.settings.model, available) if ctx.settings.model else None
+
+
+def _no_reasoning(ctx: Context) -> str | None:
+    """reasoning_effort "none" where the server takes it (0.13.0 on): a thinking model would
+    spend these few tokens reasoning; a model without thinking ignores it."""
+    from ..smoke import REASONING_NONE
+
+    version = ctx.data("server.version").get("version")
+    return "none" if compat.at_least(version, REASONING_NONE) else None
 
 
 def _seconds(ns: int | None) -> float | None:
@@ -46,13 +57,17 @@ def stream(ctx: Context) -> Result:
     try:
         with _client(ctx, 30.0) as client:
             result = client.openai_chat_stream(
-                model, PROMPT, max_tokens=16, deadline=ctx.remaining(60.0)
+                model,
+                PROMPT,
+                max_tokens=STREAM_TOKENS,
+                reasoning_effort=_no_reasoning(ctx),
+                deadline=ctx.remaining(60.0),
             )
     except ServerError as exc:
         return _server_failure(ctx, exc)
-    from ..smoke import judge_stream  # one verdict for streams, shared with `smoke`
+    from ..smoke_judges import judge_stream  # one verdict for streams, shared with `smoke`
 
-    return judge_stream(result)
+    return judge_stream(result, STREAM_TOKENS)
 
 
 def anthropic(ctx: Context) -> Result:
@@ -68,7 +83,10 @@ def anthropic(ctx: Context) -> Result:
                 model, PROMPT, max_tokens=16, stream=False, deadline=ctx.remaining(60.0)
             )
     except ServerError as exc:
-        if exc.category is Category.HTTP_STATUS and exc.status == 404:
+        # A model the server lacks answers 404 too, with its words (not_found_error); a
+        # missing route is gin's plain "404 page not found" (ollama_texts).
+        missing_model = ollama_texts.missing_model(exc.server_message)
+        if exc.category is Category.HTTP_STATUS and exc.status == 404 and not missing_model:
             version = ctx.data("server.version").get("version", "unknown")
             fix = Fix(
                 f"Claude Code needs Ollama {compat.ROUTES['/v1/messages']} or newer for "

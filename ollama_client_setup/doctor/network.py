@@ -191,43 +191,18 @@ def _client(ctx: Context, cap: float) -> Any:
     return connect(ctx.settings, timeout=ctx.remaining(cap))
 
 
-def _server_failure(ctx: Context, exc: Any) -> Result:
-    from ..server import Category
+def _server_failure(ctx: Context, exc: Any, model: str | None = None) -> Result:
+    from . import server_fix
 
-    root = endpoints.server_root(ctx.settings)
-    category = exc.category
-    if category is Category.NOT_OLLAMA:
-        fix = Fix(
-            f"Another program answers on port {ctx.settings.port}. Check the host and "
-            "port, or stop what occupies the port on the server.",
-            f"{CMD} init --host HOST --port PORT",
-        )
-    elif category is Category.TIMEOUT:
-        fix = Fix(
-            "The server accepts connections but does not answer: Ollama may be stuck or "
-            "overloaded. Restart it on the server.",
-            "launchctl kickstart -k gui/$(id -u)/com.ollama",
-        )
-    elif category is Category.HTTP_STATUS and exc.status == 403:
-        fix = Fix(
-            "Something in front of Ollama (a proxy, or Ollama's origin check) refuses "
-            "this request. Use the server's own address and port."
-        )
-    elif category is Category.REDIRECT:
-        fix = Fix(
-            "The address redirects elsewhere; point the tool at the server itself.",
-            f"{CMD} init --host HOST",
-        )
-    elif category is Category.REFUSED:
+    fix = server_fix.for_failure(ctx.settings, exc, model)
+    if fix is None:  # refused: where Ollama listens
         return fail(exc.message, _server_fix_refused(ctx.settings))
-    else:
-        fix = Fix(f"Check that {root} is the Ollama server and that it is healthy.")
     return fail(exc.message.rstrip("."), fix, exc.server_message)
 
 
-def server_failure(settings: Settings, exc: Any) -> Result:
+def server_failure(settings: Settings, exc: Any, model: str | None = None) -> Result:
     """The failed Result for a ServerError, with the fix for its category (used by smoke)."""
-    return _server_failure(Context(settings, {}, 0.0), exc)
+    return _server_failure(Context(settings, {}, 0.0), exc, model)
 
 
 def server_version(ctx: Context) -> Result:
@@ -356,8 +331,21 @@ def model_fit(ctx: Context) -> Result:
         )
         for client, role, model in uses
     ]
-    missing = [v for v in verdicts if v.missing]
+    missing = sorted((v for v in verdicts if v.missing), key=lambda v: not v.cannot_chat)
     small = [v for v in verdicts if v.small_window and not v.missing]
+    if missing and missing[0].cannot_chat:
+        v = missing[0]
+        from .server_fix import embedding_fix
+
+        role = " --role autocomplete" if v.role == "autocomplete" else ""
+        command = f"{CMD} model use MODEL" + (
+            f" --client {v.client}{role}" if v.model != settings.model else ""
+        )
+        fix = Fix(embedding_fix(v.model).text, command)
+        others = "\n".join(x.reason() for x in (missing + small)[1:]) or None
+        return fail(
+            f"{v.client}{' ' + v.role if v.role != 'chat' else ''}: {v.reason()}", fix, others
+        )
     if missing:
         v = missing[0]
         return fail(
@@ -391,6 +379,13 @@ def model_fit(ctx: Context) -> Result:
         else:
             ways += f" {v.client} cannot ask for a window itself, so the server's is the one."
         return warn(f"{v.client}: {v.reason()}", Fix(ways), others)
+    blind = sorted({v.model for v in verdicts if v.unknown})
+    if blind:
+        return ok(
+            "no model is known to lack what its client needs, but "
+            + fit.UNKNOWN_CAPABILITIES.format(model=", ".join(blind)),
+            unknown_capabilities=blind,
+        )
     unknown = [v for v in verdicts if v.window is None and v.need.min_context]
     if unknown:
         names = ", ".join(sorted({v.model for v in unknown}))

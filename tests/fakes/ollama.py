@@ -6,8 +6,10 @@
         fake.requests  # what clients sent
 
 Native (/api), OpenAI-compatible (/v1/models, /v1/chat/completions, /v1/responses) and
-Anthropic-compatible (/v1/messages) routes answer the way Ollama does (see
-shared/reference/ollama-api.md); unknown routes get gin's plain "404 page not found".
+Anthropic-compatible (/v1/messages) routes answer the way Ollama's source has them (server/
+routes.go, openai/, anthropic/ and middleware/ at v0.15.2; `version=` selects what older or
+newer releases differ in, tests/fakes/ollama_versions.py); unknown routes get gin's plain
+"404 page not found". Thinking models reason first (tests/fakes/ollama_reply.py).
 Inference goes through a model of Ollama's scheduler and prompt cache (tests/fakes/scheduler.py):
 `fake.runs` says per request whether the model was loaded, reloaded or reused, and how much of
 the prompt came from the cache.
@@ -29,6 +31,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Literal
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from tests.fakes import ollama_versions as versions
+from tests.fakes.ollama_reply import Reply, example, limited, pieces, reasoning
 from tests.fakes.scheduler import (
     DEFAULT_MAX_LOADED,
     DEFAULT_NUM_PARALLEL,
@@ -61,11 +65,11 @@ _FAULT_KINDS = frozenset(FaultKind.__args__)  # type: ignore[attr-defined]
 
 _STATUS_TEXT = {
     400: "invalid request",
-    403: "forbidden",
-    404: "model 'unknown' not found",
-    429: "server busy, please try again.  maximum pending requests exceeded",
+    403: "",  # Ollama's Host and origin checks refuse with an empty body
+    404: versions.NOT_FOUND.format(name="unknown"),
     500: "llama runner process has terminated: exit status 2",
     502: "cloud model unreachable",
+    503: versions.BUSY,
 }
 
 
@@ -97,7 +101,9 @@ class Fault:
 
     @property
     def error_text(self) -> str:
-        return self.message or _STATUS_TEXT.get(self.status, "internal error")
+        if self.message is not None:
+            return self.message
+        return _STATUS_TEXT.get(self.status, "internal error")
 
 
 @dataclass
@@ -118,6 +124,14 @@ class FakeModel:
     loaded_context: int | None = None
     architecture: str = "qwen2"
     modified_at: str = "2025-06-01T10:00:00.000000+02:00"
+    # Words of reasoning before each answer when thinking is on (a "thinking" model).
+    thinks: int = 48
+    # A runner at this num_ctx or more does not fit in the server's memory (0: none fits).
+    oom_context: int | None = None
+
+    @property
+    def thinking(self) -> bool:
+        return "thinking" in self.capabilities
 
     @property
     def digest(self) -> str:
@@ -161,6 +175,33 @@ def default_models() -> list[FakeModel]:
     ]
 
 
+def thinking_model(name: str = "qwen3:8b", **kw: Any) -> FakeModel:
+    """A model Ollama turns thinking on for by default (qwen3, deepseek-r1, gpt-oss)."""
+    fields: dict[str, Any] = {
+        "family": "qwen3",
+        "architecture": "qwen3",
+        "parameter_size": "8.2B",
+        "size": 5_225_376_047,
+        "context_length": 40960,
+        "capabilities": ["completion", "tools", "thinking"],
+    }
+    return FakeModel(name, **(fields | kw))
+
+
+def embedding_model(name: str = "nomic-embed-text:latest", **kw: Any) -> FakeModel:
+    """An embedding model: /api/show lists only "embedding", and every chat route refuses it."""
+    fields: dict[str, Any] = {
+        "family": "nomic-bert",
+        "architecture": "nomic-bert",
+        "parameter_size": "137M",
+        "quantization_level": "F16",
+        "size": 274_302_450,
+        "context_length": 2048,
+        "capabilities": ["embedding"],
+    }
+    return FakeModel(name, **(fields | kw))
+
+
 @dataclass
 class RecordedRequest:
     method: str
@@ -186,12 +227,13 @@ class FakeOllama:
         models: list[FakeModel] | None = None,
         *,
         version: str = "0.15.2",
-        anthropic: bool = True,
-        tags_include_capabilities: bool = False,
+        anthropic: bool | None = None,
+        tags_include_capabilities: bool | None = None,
         default_context: int = 4096,
         load_duration_ns: int = 1_250_000_000,
         reload_every_request: bool = False,
         origin_check: bool = False,
+        forwarded_host: str | None = None,
         buffered: float | None = None,
         obedient: bool = False,
         max_loaded: int = DEFAULT_MAX_LOADED,
@@ -200,6 +242,11 @@ class FakeOllama:
     ) -> None:
         self.models = default_models() if models is None else list(models)
         self.version = version
+        # What the version decides unless a test says otherwise (ollama_versions.py).
+        if anthropic is None:
+            anthropic = versions.since(version, versions.MESSAGES_ROUTE)
+        if tags_include_capabilities is None:
+            tags_include_capabilities = versions.since(version, versions.TAGS_CAPABILITIES)
         self.anthropic = anthropic  # False: /v1/messages is a 404, as before Ollama 0.14.0
         self.tags_include_capabilities = tags_include_capabilities
         # The num_ctx of a request without one (OLLAMA_CONTEXT_LENGTH, 4096 in v0.15.2).
@@ -210,6 +257,9 @@ class FakeOllama:
         self.reload_every_request = reload_every_request
         # a request carrying an Origin header is refused, as Ollama's allow-list does (row 12);
         self.origin_check = origin_check
+        # Ollama bound to loopback behind a proxy that forwards this Host: its Host check
+        # answers every request an empty 403 unless the name is a local one (row 12).
+        self.forwarded_host = forwarded_host
         # a proxy buffers streams: nothing arrives until the end, `buffered` seconds late.
         self.buffered = buffered
         # Answer "Reply with exactly this word ...: WORD" with WORD, as a good model would.
@@ -306,6 +356,10 @@ class FakeOllama:
     def clear_fault(self) -> None:
         self.fault = None
 
+    def since(self, first: str) -> bool:
+        """Whether this server's version has what `first` introduced (ollama_versions.py)."""
+        return versions.since(self.version, first)
+
     def model(self, name: str) -> FakeModel | None:
         """The pulled model a request for `name` gets ("testmodel" finds "testmodel:latest")."""
         exact = next((model for model in self.models if model.name == name), None)
@@ -363,19 +417,6 @@ class _Abort(Exception):
 
 _CREATED = "2025-06-01T10:00:00.000000Z"
 _ASKED_WORD = re.compile(r"Reply with exactly this word and nothing else: (\S+)")
-
-
-def _example(schema: Any) -> Any:
-    """A value that satisfies a (simple) JSON schema: for format/response_format and tool args."""
-    if not isinstance(schema, dict):
-        return "example"
-    kind = schema.get("type")
-    if kind == "object" or "properties" in schema:
-        return {key: _example(value) for key, value in schema.get("properties", {}).items()}
-    if kind == "array":
-        return [_example(schema.get("items"))]
-    samples = {"integer": 1, "number": 1.5, "boolean": True}
-    return samples.get(kind, "example") if isinstance(kind, str) else "example"
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -438,7 +479,9 @@ class _Handler(BaseHTTPRequestHandler):
         )
         self.fault = self.fake._fault_for(url.path)
         self.held: list[bytes] | None = [] if self.fake.buffered is not None else None
-        if self.fake.origin_check and self.headers.get("Origin"):
+        host = self.fake.forwarded_host
+        refused_host = host is not None and not versions.allowed_host(host)
+        if refused_host or (self.fake.origin_check and self.headers.get("Origin")):
             self.send_response(403)
             self.send_header("Content-Length", "0")
             self.end_headers()
@@ -571,7 +614,10 @@ class _Handler(BaseHTTPRequestHandler):
             self._v1_model(unquote(path[len("/v1/models/") :]))
             return
         handler = _ROUTES.get((method, path))
-        if handler is None or (path.startswith("/v1/messages") and not self.fake.anthropic):
+        missing = (path.startswith("/v1/messages") and not self.fake.anthropic) or (
+            path == "/v1/responses" and not self.fake.since(versions.RESPONSES_ROUTE)
+        )
+        if handler is None or missing:
             self._not_found_route()
             return
         handler(self)
@@ -622,9 +668,14 @@ class _Handler(BaseHTTPRequestHandler):
                     f"{arch}.context_length": model.context_length,
                     f"{arch}.embedding_length": 3584,
                 },
-                "capabilities": list(model.capabilities),
                 "modified_at": model.modified_at,
             }
+            # The field is absent before 0.6.4 (api/types.go ShowResponse).
+            | (
+                {"capabilities": list(model.capabilities)}
+                if self.fake.since(versions.SHOW_CAPABILITIES)
+                else {}
+            )
         )
 
     def _ps(self) -> None:
@@ -639,13 +690,17 @@ class _Handler(BaseHTTPRequestHandler):
                 "model": name,
                 "expires_at": expires_at.isoformat(),
                 "size_vram": model.size,
-                "context_length": num_ctx,
             }
+            if fake.since(versions.PS_CONTEXT_LENGTH):
+                entry["context_length"] = num_ctx
             entries.append(entry)
         self._json({"models": entries})
 
     def _v1_models(self) -> None:
-        self._json({"object": "list", "data": [_openai_model(m) for m in self.fake.models]})
+        # openai/openai.go ToListCompletion appends to a nil slice: no models is "data": null
+        # (Ollama's own openai_test.go expects it).
+        data = [_openai_model(m) for m in self.fake.models] or None
+        self._json({"object": "list", "data": data})
 
     def _v1_model(self, name: str) -> None:
         model = self.fake.model(name)
@@ -659,13 +714,19 @@ class _Handler(BaseHTTPRequestHandler):
     def _error(self, status: int, message: str, shape: str | None = None) -> None:
         """An error in the shape of the route's API (native, openai, anthropic)."""
         shape = shape or self._shape()
+        if status == 403 and not message:
+            self._answer(403, b"", "text/plain")  # the Host and origin checks send no body
+            return
         if shape == "openai":
-            kind = "invalid_request_error" if status < 500 else "api_error"
+            # middleware/openai.go BaseWriter.writeError (v0.15.2) wraps every handler error
+            # with openai.NewError(500, ...): the type is "api_error" whatever the status.
             body: dict[str, Any] = {
-                "error": {"message": message, "type": kind, "param": None, "code": None}
+                "error": {"message": message, "type": "api_error", "param": None, "code": None}
             }
         elif shape == "anthropic":
-            kind = "not_found_error" if status == 404 else "api_error"
+            # anthropic/anthropic.go NewError (v0.15.2): the type follows the status.
+            kinds = {400: "invalid_request_error", 404: "not_found_error", 503: "overloaded_error"}
+            kind = kinds.get(status, "api_error")
             body = {"type": "error", "error": {"type": kind, "message": message}}
         else:
             body = {"error": message}
@@ -677,23 +738,72 @@ class _Handler(BaseHTTPRequestHandler):
         return "openai" if self.route_path.startswith("/v1/") else "native"
 
     def _check_model(self, *, tools: bool = False, insert: bool = False) -> FakeModel | None:
-        """The requested model, or None after answering the error Ollama would."""
+        """The requested model, or None after answering the error Ollama would, in the order
+        ChatHandler meets them (server/routes.go, v0.15.2): the model, thinking, capabilities,
+        then the load."""
         name = self.body.get("model")
         if not isinstance(name, str) or not name:
             self._error(400, "model is required")
             return None
         model = self.fake.model(name)
         if model is None:
-            self._error(404, f"model '{name}' not found, try pulling it first")
+            self._error(404, versions.NOT_FOUND.format(name=name))
+            return None
+        self.think = self._thinking(model, name)
+        if self.think is None:
+            return None
+        if "completion" not in model.capabilities:
+            generate = self.route_path == "/api/generate"
+            self._error(
+                400, (versions.NO_GENERATE if generate else versions.NO_CHAT).format(name=name)
+            )
             return None
         for needed, capability in ((tools, "tools"), (insert, "insert")):
             if needed and capability not in model.capabilities:
-                self._error(400, f"registry.ollama.ai/library/{name} does not support {capability}")
+                self._error(400, versions.NO_CAPABILITY.format(name=name, capability=capability))
                 return None
+        if self._out_of_memory(model):
+            self._error(500, versions.out_of_memory(self.fake.version))
+            return None
         if self.fault is not None and self.fault.kind == "stream_error" and not self._streaming():
             self._error(500, self.fault.error_text)
             return None
         return model
+
+    def _thinking(self, model: FakeModel, name: str) -> bool | None:
+        """Whether the model reasons for this request; None after refusing it. Thinking is
+        on by default for a model that can (ChatHandler); each API turns it off its way."""
+        fake, body, path = self.fake, self.body, self.route_path
+        wanted: Any = None
+        if self._shape() == "native":
+            wanted = body.get("think") if fake.since(versions.THINK_FIELD) else None
+        elif path == "/v1/chat/completions" and fake.since(versions.REASONING_EFFORT):
+            nested = body.get("reasoning")
+            effort = nested.get("effort") if isinstance(nested, dict) else None
+            effort = effort or body.get("reasoning_effort")
+            if effort is not None and not fake.since(versions.REASONING_NONE):
+                self._error(400, versions.THINK_VALUE.format(value=effort))
+                return None
+            if effort is not None and effort not in ("high", "medium", "low", "none"):
+                self._error(400, versions.INVALID_REASONING.format(value=effort))
+                return None
+            wanted = None if effort is None else effort != "none"
+        elif path == "/v1/messages":
+            kind = (body.get("thinking") or {}).get("type")
+            disabled = kind == "disabled" and fake.since(versions.ANTHROPIC_THINKING_DISABLED)
+            # The middleware relaxes "enabled" on a model that cannot think (relax_thinking).
+            wanted = True if kind == "enabled" and model.thinking else False if disabled else None
+        if wanted is True and not model.thinking:
+            self._error(400, versions.NO_THINKING.format(name=name))
+            return None
+        return model.thinking if wanted is None else bool(wanted)
+
+    def _out_of_memory(self, model: FakeModel) -> bool:
+        if model.oom_context is None:
+            return False
+        options = self.body.get("options") if self._shape() == "native" else None
+        asked = options.get("num_ctx") if isinstance(options, dict) else None
+        return (asked or self.fake.default_context) >= model.oom_context
 
     def _streaming(self) -> bool:
         # Native routes stream unless told not to; the compatible routes only when asked.
@@ -702,6 +812,17 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _breaks(self) -> bool:
         return self.fault is not None and self.fault.kind == "stream_error"
+
+    def _limit(self) -> int | None:
+        """The request's token limit: num_predict, max_tokens or max_output_tokens."""
+        if self._shape() == "native":
+            options = self.body.get("options")
+            value = options.get("num_predict") if isinstance(options, dict) else None
+        elif self.route_path == "/v1/responses":
+            value = self.body.get("max_output_tokens")
+        else:
+            value = self.body.get("max_tokens")
+        return value if isinstance(value, int) and not isinstance(value, bool) else None
 
     # -- inference --------------------------------------------------------------------------
 
@@ -723,18 +844,18 @@ class _Handler(BaseHTTPRequestHandler):
             force_reload=fake.reload_every_request,
         )
 
-    def _reply_for(self, model: FakeModel, prompt: Prompt) -> _Reply:
+    def _reply_for(self, model: FakeModel, prompt: Prompt) -> Reply:
         """What the model answers to `prompt`; runs the request through the scheduler."""
         fmt = self.body.get("format")
         response_format = self.body.get("response_format")
         asked: re.Match[str] | None = None
         if isinstance(fmt, dict):
-            text = json.dumps(_example(fmt))
+            text = json.dumps(example(fmt))
         elif fmt == "json":
             text = json.dumps({"answer": "Hello"})
         elif isinstance(response_format, dict) and response_format.get("type") == "json_schema":
             schema = (response_format.get("json_schema") or {}).get("schema")
-            text = json.dumps(_example(schema))
+            text = json.dumps(example(schema))
         elif isinstance(response_format, dict) and response_format.get("type") == "json_object":
             text = json.dumps({"answer": "Hello"})
         elif self.fake.obedient and (asked := _ASKED_WORD.search(prompt.text)):
@@ -747,15 +868,20 @@ class _Handler(BaseHTTPRequestHandler):
         # (OpenCode, Claude Code) would otherwise run the tool and ask again, forever.
         if isinstance(tools, list) and tools and not asked:
             function = tools[0].get("function", {}) if isinstance(tools[0], dict) else {}
-            made = [(function.get("name", "tool"), _example(function.get("parameters")))]
+            made = [(function.get("name", "tool"), example(function.get("parameters")))]
             text = ""
         if self.route_path in ("/v1/responses", "/v1/messages"):
             # These answer in text only ("ok" when there is none), so only text is cached.
             made, text = [], text or ("ok" if self.route_path == "/v1/responses" else "")
+        # The Responses stream is not given reasoning items here (Codex's agent model is not a
+        # thinking one in these tests).
+        thinks = self.think and self.route_path != "/v1/responses"
+        thought = reasoning(model.thinks) if thinks else ""
+        thought, text, made, cut = limited(thought, text, made, self._limit())
         generated = message_text(text, [{"name": n, "arguments": a} for n, a in made])
         run = self._run(model, prompt, generated)
         load = self.fake.load_duration_ns if run.event in ("load", "reload") else 0
-        return _Reply(text, made, load, run.prompt_tokens, run.cached_tokens)
+        return Reply(text, made, load, run.prompt_tokens, run.cached_tokens, thought, cut)
 
     def _load_only(self, model: FakeModel, field_name: str) -> bool:
         """An empty prompt (messages) only loads the model, or with keep_alive 0 unloads it
@@ -794,10 +920,15 @@ class _Handler(BaseHTTPRequestHandler):
         reply = self._reply_for(model, prompt_for(self.route_path, self.body))
         base = {"model": self.body["model"], "created_at": _CREATED}
 
-        def piece(text: str, calls: list[tuple[str, Any]] | None = None) -> dict[str, Any]:
+        def piece(
+            text: str, calls: list[tuple[str, Any]] | None = None, thinking: str = ""
+        ) -> dict[str, Any]:
+            # api/types.go: "thinking" is omitempty in both Message and GenerateResponse.
             if field_name == "response":
-                return {"response": text}
+                return {"response": text} | ({"thinking": thinking} if thinking else {})
             message: dict[str, Any] = {"role": "assistant", "content": text}
+            if thinking:
+                message["thinking"] = thinking
             if calls:
                 message["tool_calls"] = [
                     {"id": f"call_{i}", "function": {"index": i, "name": n, "arguments": a}}
@@ -805,14 +936,20 @@ class _Handler(BaseHTTPRequestHandler):
                 ]
             return {"message": message}
 
-        final = base | piece("") | {"done": True, "done_reason": "stop"} | reply.timings()
+        done = {"done": True, "done_reason": reply.done_reason}
+        final = base | piece("") | done | reply.timings()
         if not self._streaming():
-            self._json(final | piece(reply.text, reply.calls))
+            self._json(final | piece(reply.text, reply.calls, reply.thinking))
             return
         self._stream_start("application/x-ndjson")
-        for index, word in enumerate(reply.words()):
-            self._ndjson(base | piece(word, reply.calls if index == 0 else None) | {"done": False})
+        chunks = [piece("", thinking=word) for word in reply.thinking_words()]
+        chunks += [piece(word) for word in reply.words()]
+        if reply.calls:
+            chunks[-1] = piece(chunks[-1].get("message", {}).get("content", ""), reply.calls)
+        for chunk in chunks:
+            self._ndjson(base | chunk | {"done": False})
             if self._breaks():
+                # server/routes.go streamResponse: once written, an error is one more line.
                 self._ndjson({"error": self.fault.error_text if self.fault else ""})
                 self._stream_end()
                 return
@@ -836,7 +973,7 @@ class _Handler(BaseHTTPRequestHandler):
             "model": self.body["model"],  # openai/openai.go: the name as the request gave it
             "system_fingerprint": "fp_ollama",
         }
-        finish = "tool_calls" if reply.calls else "stop"
+        finish = "tool_calls" if reply.calls else reply.done_reason
         calls = [
             {
                 "id": f"call_{i}",
@@ -852,7 +989,10 @@ class _Handler(BaseHTTPRequestHandler):
             "total_tokens": reply.prompt_tokens + reply.eval_count,
         }
         if not self._streaming():
+            # openai/openai.go Message: "reasoning" is omitempty.
             message: dict[str, Any] = {"role": "assistant", "content": reply.text}
+            if reply.thinking:
+                message["reasoning"] = reply.thinking
             if calls:
                 message["tool_calls"] = calls
             choice = {"index": 0, "message": message, "finish_reason": finish}
@@ -860,13 +1000,22 @@ class _Handler(BaseHTTPRequestHandler):
             return
         self._stream_start("text/event-stream")
         chunk = base | {"object": "chat.completion.chunk"}
-        for index, word in enumerate(reply.words()):
-            delta: dict[str, Any] = {"role": "assistant", "content": word}
-            if calls and index == 0:
-                delta["tool_calls"] = calls
+        deltas: list[dict[str, Any]] = [
+            {"role": "assistant", "content": "", "reasoning": word}
+            for word in reply.thinking_words()
+        ]
+        deltas += [{"role": "assistant", "content": word} for word in reply.words()]
+        if calls:
+            deltas[-1]["tool_calls"] = calls
+        for delta in deltas:
             self._sse(chunk | {"choices": [{"index": 0, "delta": delta, "finish_reason": None}]})
             if self._breaks():
-                self._error_event()
+                # middleware/openai.go ChatWriter (v0.15.2): the handler's {"error": ...} line
+                # arrives with status 200 and is converted like any chunk, so the stream ends
+                # with one empty chunk and no [DONE]; no error event is ever sent.
+                empty = {"index": 0, "delta": {"role": "assistant", "content": ""}}
+                self._sse(chunk | {"choices": [empty | {"finish_reason": None}]})
+                self._stream_end()
                 return
         end = {"index": 0, "delta": {"role": "assistant", "content": ""}, "finish_reason": finish}
         self._sse(chunk | {"choices": [end]})
@@ -874,16 +1023,6 @@ class _Handler(BaseHTTPRequestHandler):
         if isinstance(options, dict) and options.get("include_usage"):
             self._sse(chunk | {"choices": [], "usage": usage})
         self._sse("[DONE]")
-        self._stream_end()
-
-    def _error_event(self) -> None:
-        message = self.fault.error_text if self.fault else "error"
-        if self._shape() == "anthropic":
-            self._sse(
-                {"type": "error", "error": {"type": "api_error", "message": message}}, "error"
-            )
-        else:
-            self._sse({"error": {"message": message, "type": "api_error", "param": None}})
         self._stream_end()
 
     def _responses(self) -> None:
@@ -942,7 +1081,7 @@ class _Handler(BaseHTTPRequestHandler):
         for word in reply.words():
             event("response.output_text.delta", **where, delta=word, logprobs=[])
             if self._breaks():
-                self._error_event()
+                self._stream_end()  # middleware/responses.go: nothing more, no error event
                 return
         done = part | {"text": text}
         event("response.output_text.done", **where, text=text, logprobs=[])
@@ -961,19 +1100,29 @@ class _Handler(BaseHTTPRequestHandler):
             return
         reply = self._reply_for(model, prompt_for(self.route_path, self.body))
         usage = {"input_tokens": reply.prompt_tokens, "output_tokens": reply.eval_count}
+        # anthropic/anthropic.go mapStopReason (v0.15.2).
+        stop = "max_tokens" if reply.cut else "end_turn"
+        blocks: list[dict[str, Any]] = []
+        if reply.thinking:
+            blocks.append({"type": "thinking", "thinking": reply.thinking})
+        if reply.text or not reply.thinking:
+            blocks.append({"type": "text", "text": reply.text})
         message = {
             "id": "msg_417",
             "type": "message",
             "role": "assistant",
             "model": self.body["model"],
-            "content": [{"type": "text", "text": reply.text}],
-            "stop_reason": "end_turn",
+            "content": blocks,
+            "stop_reason": stop,
             "stop_sequence": None,
             "usage": usage,
         }
         if not self._streaming():
             self._json(message)
             return
+        # anthropic/anthropic.go StreamConverter.Process (v0.15.2): message_start, then a
+        # block is opened when its first piece arrives (thinking, then text) and closed when
+        # the next begins or the answer ends; no ping.
         self._stream_start("text/event-stream")
         start = message | {
             "content": [],
@@ -981,17 +1130,22 @@ class _Handler(BaseHTTPRequestHandler):
             "usage": usage | {"output_tokens": 0},
         }
         self._sse({"type": "message_start", "message": start}, "message_start")
-        block = {"type": "content_block_start", "index": 0}
-        self._sse(block | {"content_block": {"type": "text", "text": ""}}, block["type"])
-        self._sse({"type": "ping"}, "ping")
-        for word in reply.words():
-            delta = {"type": "content_block_delta", "index": 0}
-            self._sse(delta | {"delta": {"type": "text_delta", "text": word}}, delta["type"])
-            if self._breaks():
-                self._error_event()
-                return
-        self._sse({"type": "content_block_stop", "index": 0}, "content_block_stop")
-        end = {"type": "message_delta", "delta": {"stop_reason": "end_turn", "stop_sequence": None}}
+        index = 0
+        for kind, words in (("thinking", reply.thinking_words()), ("text", pieces(reply.text))):
+            if not words:
+                continue
+            opened = {"type": "content_block_start", "index": index}
+            self._sse(opened | {"content_block": {"type": kind, kind: ""}}, opened["type"])
+            for word in words:
+                delta = {"type": "content_block_delta", "index": index}
+                payload = {"type": f"{kind}_delta", kind: word}
+                self._sse(delta | {"delta": payload}, delta["type"])
+                if self._breaks():
+                    self._stream_end()  # the error line becomes no event: the stream just ends
+                    return
+            self._sse({"type": "content_block_stop", "index": index}, "content_block_stop")
+            index += 1
+        end = {"type": "message_delta", "delta": {"stop_reason": stop, "stop_sequence": None}}
         self._sse(end | {"usage": {"output_tokens": reply.eval_count}}, "message_delta")
         self._sse({"type": "message_stop"}, "message_stop")
         self._stream_end()
@@ -1000,39 +1154,6 @@ class _Handler(BaseHTTPRequestHandler):
         if self._check_model() is not None:
             # Not a v0.15.2 route: the prompt /v1/messages would render, before truncation.
             self._json({"input_tokens": len(prompt_for(self.route_path, self.body).tokens())})
-
-
-@dataclass
-class _Reply:
-    """What the fake model says, and the timings it reports (nanoseconds)."""
-
-    text: str
-    calls: list[tuple[str, Any]]
-    load_duration: int
-    # The whole prompt: runner/ollamarunner/runner.go (v0.15.2) reports numPromptInputs, set
-    # before LoadCacheSlot takes the cached prefix off, so cached tokens count too.
-    prompt_tokens: int
-    cached_tokens: int = 0  # only the rest is evaluated, which prompt_eval_duration shows
-
-    def words(self) -> list[str]:
-        words = self.text.split(" ")
-        return [word + " " for word in words[:-1]] + words[-1:] if self.text else [""]
-
-    @property
-    def eval_count(self) -> int:
-        return max(1, len(self.words()))
-
-    def timings(self) -> dict[str, int]:
-        prompt_ns = (self.prompt_tokens - self.cached_tokens) * 250_000
-        eval_ns = self.eval_count * 20_000_000
-        return {
-            "total_duration": self.load_duration + prompt_ns + eval_ns + 1_000_000,
-            "load_duration": self.load_duration,
-            "prompt_eval_count": self.prompt_tokens,
-            "prompt_eval_duration": prompt_ns,
-            "eval_count": self.eval_count,
-            "eval_duration": eval_ns,
-        }
 
 
 def _openai_model(model: FakeModel) -> dict[str, Any]:
