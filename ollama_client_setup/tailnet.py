@@ -2,7 +2,8 @@
 
 Reads `tailscale status --json` (or the LocalAPI socket when there is no CLI) and never
 trusts its shape: the CLI itself warns the format may change, so every field is optional
-and a wrong type degrades to "unknown" instead of an exception.
+and a wrong type degrades to "unknown" instead of an exception. The facts it relies on,
+with where Tailscale's source defines each, are in docs/tailscale.md.
 """
 
 from __future__ import annotations
@@ -10,11 +11,14 @@ from __future__ import annotations
 import ipaddress
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from enum import Enum
 from typing import Any, NamedTuple
 
@@ -39,12 +43,20 @@ LOCALAPI_HOST = "local-tailscaled.sock"  # tailscaled answers 403 to any other H
 
 ZERO_TIME = "0001-01-01T00:00:00Z"  # Go's zero time.Time: "never"/"not applicable"
 
+# WireGuard handshakes again every 2 minutes while packets flow: a handshake younger than
+# this is a sign of traffic.
+RECENT_HANDSHAKE_S = 180.0
+
 
 class StatusError(str, Enum):
     """Why no usable status could be read."""
 
     NOT_INSTALLED = "not_installed"
     DAEMON_DOWN = "daemon_down"
+    # tailscaled runs, but this user cannot talk to it (socket permissions, access denied).
+    DAEMON_UNREACHABLE = "daemon_unreachable"
+    # Windows: tailscaled serves another user of this computer (HTTP 401 from the LocalAPI).
+    IN_USE = "in_use_other_user"
     TIMEOUT = "timeout"
     BAD_OUTPUT = "bad_output"
 
@@ -56,13 +68,22 @@ class Peer:
     dns_name: str = ""  # MagicDNS FQDN without the trailing dot
     os: str = ""
     ips: list[str] = field(default_factory=list)  # IPv4 first, as tailscaled lists them
-    online: bool = False
+    # None: not reported (tailscaled before 1.20 has no Online field). False can also
+    # mean "unknown": tailscaled writes false when control sent no online state.
+    online: bool | None = False
     active: bool = False
     expired: bool = False
     last_seen: str | None = None  # RFC 3339; None when never/zero
     tags: list[str] = field(default_factory=list)
     key: str = ""  # the "nodekey:..." map key, when known
     is_self: bool = False
+    cur_addr: str = ""  # the direct endpoint in use, "" when none (relayed or idle)
+    last_handshake: str | None = None  # RFC 3339; None when never/zero
+    key_expiry: str | None = None  # RFC 3339; None when the key does not expire
+    # In the map only because its owner was shared a node of ours: it may connect to us,
+    # we are not meant to reach it (`tailscale status` hides these).
+    sharee_node: bool = False
+    primary_routes: list[str] = field(default_factory=list)  # subnets it routes for
 
     @property
     def short_name(self) -> str:
@@ -72,6 +93,32 @@ class Peer:
     @property
     def ipv4(self) -> str | None:
         return next((ip for ip in self.ips if _ip_version(ip) == 4), None)
+
+    @property
+    def name(self) -> str:
+        """The most precise name to show: the full MagicDNS name, else the host name."""
+        return self.dns_name or self.host_name
+
+    def traffic(self, now: float | None = None) -> list[str]:
+        """Signs that packets flow to this peer right now (empty when there are none)."""
+        signs = ["active"] if self.active else []
+        if self.cur_addr:
+            signs.append(f"direct {self.cur_addr}")
+        handshake = _epoch(self.last_handshake)
+        if handshake is not None:
+            age = (time.time() if now is None else now) - handshake
+            if age < RECENT_HANDSHAKE_S:
+                signs.append(f"WireGuard handshake {max(0, int(age))} s ago")
+        return signs
+
+    def online_state(self, now: float | None = None) -> str:
+        """ "online", "offline", "traffic" (reported offline, yet packets flow) or
+        "unreported" (this tailscaled does not say). Only "offline" means offline."""
+        if self.online is True:
+            return "online"
+        if self.online is None:
+            return "unreported"
+        return "traffic" if self.traffic(now) else "offline"
 
 
 @dataclass
@@ -91,10 +138,29 @@ class TailnetStatus:
     peers: list[Peer] = field(default_factory=list)
     source: str | None = None  # "cli", "localapi" or None
     cli_path: str | None = None
+    # False: userspace networking (no TUN device); None: not reported (before 1.36).
+    tun: bool | None = None
 
     @property
     def running(self) -> bool:
         return self.backend_state == "Running"
+
+    @property
+    def suffix(self) -> str | None:
+        """This tailnet's MagicDNS suffix (from the status, else from this node's name)."""
+        if self.magic_dns_suffix:
+            return self.magic_dns_suffix.strip(".").lower()
+        if self.self_node and "." in self.self_node.dns_name:
+            return self.self_node.dns_name.split(".", 1)[1].lower()
+        return None
+
+    def in_own_tailnet(self, peer: Peer) -> bool | None:
+        """Whether `peer`'s name is under this tailnet's suffix; False for a node shared in
+        from another tailnet, None when either name is unknown."""
+        suffix = self.suffix
+        if not suffix or not peer.dns_name:
+            return None
+        return peer.dns_name.lower().endswith("." + suffix)
 
     @property
     def ok(self) -> bool:
@@ -164,10 +230,34 @@ def read_status_cli(cli: str, timeout: float = 3.0) -> TailnetStatus:
     if proc.returncode != 0:
         # "failed to connect to local tailscaled", the macOS GUI failing to start, ...
         detail = stderr or stdout.strip() or f"exit status {proc.returncode}"
-        return _failed(StatusError.DAEMON_DOWN, _trim(detail), cli)
+        return _failed(classify_cli_error(detail), _trim(detail), cli)
     status = parse_status_text(stdout)
     status.source, status.cli_path = "cli", cli
     return status
+
+
+# What `tailscale status` prints on stderr (exit status 1) when it cannot get a status.
+# cmd/tailscale/cli/diag.go (v1.90.4): the daemon process was found, yet the request failed.
+DAEMON_FOUND_RE = re.compile(
+    r"appears to be running as (?P<exe>[^,()]+), pid (?P<pid>\d+)\)\.(?: Got error: (?P<err>.*))?",
+    re.S,
+)
+# ipn/ipnserver/server.go and ipn/ipnlocal/local.go (v1.90.4): Windows serves one user.
+IN_USE_RE = re.compile(
+    r"Tailscale (?:already in use|running in server mode)"
+    r"(?: by (?P<by>[^,\n]+)| \(\"(?P<quoted>[^\"]+)\"\))?",
+    re.I,
+)
+
+
+def classify_cli_error(detail: str) -> StatusError:
+    """DAEMON_DOWN unless the text says the daemon runs but refused or could not be reached."""
+    if IN_USE_RE.search(detail):
+        return StatusError.IN_USE
+    # "Access denied: ..." is client/local/local.go's AccessDeniedError (HTTP 403).
+    if DAEMON_FOUND_RE.search(detail) or "access denied" in detail.lower():
+        return StatusError.DAEMON_UNREACHABLE
+    return StatusError.DAEMON_DOWN
 
 
 def read_status_localapi(
@@ -198,9 +288,19 @@ def read_status_localapi(
     except httpx.TimeoutException:
         return failed(StatusError.TIMEOUT, f"{sock} gave no answer in {timeout:g} s")
     except httpx.HTTPError as exc:  # stale socket file, permission denied, ...
-        return failed(StatusError.DAEMON_DOWN, f"{sock}: {exc}")
+        # A socket this user may not open belongs to a daemon that may well be running.
+        denied = isinstance(exc.__cause__ or exc.__context__, PermissionError) or (
+            "permission denied" in str(exc).lower()
+        )
+        error = StatusError.DAEMON_UNREACHABLE if denied else StatusError.DAEMON_DOWN
+        return failed(error, f"{sock}: {exc}")
     if resp.status_code != 200:
-        return failed(StatusError.DAEMON_DOWN, f"{sock}: HTTP {resp.status_code} {resp.text}")
+        detail = f"{sock}: HTTP {resp.status_code} {resp.text}"
+        if resp.status_code == 401:  # ipn/ipnserver/server.go: in use by another user
+            return failed(StatusError.IN_USE, detail)
+        if resp.status_code == 403:  # no read access for this user
+            return failed(StatusError.DAEMON_UNREACHABLE, f"Access denied: {detail}")
+        return failed(StatusError.DAEMON_DOWN, detail)
     status = parse_status_text(resp.text)
     status.source = "localapi"
     return status
@@ -237,8 +337,10 @@ def parse_status(data: Any) -> TailnetStatus:
         if isinstance(peers_raw, dict)
         else []
     )
+    tun = data.get("TUN")
     return TailnetStatus(
         installed=True,
+        tun=tun if isinstance(tun, bool) else None,
         version=_str(data.get("Version")),
         backend_state=_str(data.get("BackendState")),
         auth_url=_str(data.get("AuthURL")),
@@ -264,12 +366,16 @@ def match_peer(status: TailnetStatus, host: str) -> PeerMatch | None:
     """Find `host` (short name, FQDN, or Tailscale IP) among the peers, then this node.
 
     The DNSName wins over HostName: two machines may share a HostName, and MagicDNS
-    answers to the DNSName's first label ("ollama-server-1" for the second one).
+    answers to the DNSName's first label ("ollama-server-1" for the second one). A short
+    name means a node of this tailnet (the search domain is this tailnet's suffix), so one
+    of ours wins over a node shared in from another tailnet with the same first label.
+    ShareeNode peers are never chosen: they are only in the map because they may connect
+    to us.
     """
-    want = host.strip().strip("[]").rstrip(".").lower()
+    want = _wanted(host)
     if not want:
         return None
-    nodes = [*status.peers, *([status.self_node] if status.self_node else [])]
+    nodes = candidates(status)
     if _ip_version(want):
         ip = ipaddress.ip_address(want)
         for node in nodes:
@@ -284,10 +390,21 @@ def match_peer(status: TailnetStatus, host: str) -> PeerMatch | None:
     for by, test in tiers:
         hits = [n for n in nodes if test(n)]
         if hits:
-            # Among equals (shared HostName), prefer a peer over this node, then a live one.
-            hits.sort(key=lambda n: (n.is_self, not n.online, n.expired))
+            hits.sort(key=lambda n: _rank(status, n))
             return PeerMatch(hits[0], by)
     return None
+
+
+def candidates(status: TailnetStatus) -> list[Peer]:
+    """The nodes a name may mean: every peer but ShareeNode ones, then this node."""
+    nodes = [p for p in status.peers if not p.sharee_node]
+    return nodes + ([status.self_node] if status.self_node else [])
+
+
+def _rank(status: TailnetStatus, node: Peer) -> tuple[bool, bool, int, bool]:
+    # Ours before shared-in, a peer before this node, then online, unknown, offline.
+    online = {True: 0, None: 1, False: 2}[node.online]
+    return (status.in_own_tailnet(node) is False, node.is_self, online, node.expired)
 
 
 def find_peer(status: TailnetStatus, host: str) -> Peer | None:
@@ -300,7 +417,7 @@ def ping_command(host: str, cli: str = "tailscale") -> list[str]:
     return [cli, "ping", "--until-direct=false", "-c", "1", "--timeout", "3s", host]
 
 
-# --- advice --------------------------------------------------------------------------
+# --- advice (in tailnet_advice; these names stay importable from here) ----------------
 
 
 class Advice(NamedTuple):
@@ -320,132 +437,10 @@ def daemon_start_command(platform: str = sys.platform) -> str | None:
 def advice(
     status: TailnetStatus, peer: Peer | None, host: str, platform: str = sys.platform
 ) -> list[Advice]:
-    """What is wrong on the Tailscale side for reaching `host`, most basic first.
+    """What is wrong on the Tailscale side for reaching `host`: see tailnet_advice.advice."""
+    from .tailnet_advice import advice as _advice
 
-    Stops at the first blocking problem (nothing about peers while the daemon is down);
-    once the peer is known, non-blocking notes (offline, duplicate names, MagicDNS off)
-    may come together. NOT_INSTALLED yields one item the caller should treat as informational
-    when the user reaches the server another way (LAN, SSH tunnel, WireGuard).
-    """
-    if status.error is StatusError.NOT_INSTALLED:
-        return [
-            Advice(
-                "Tailscale is not installed on this machine.",
-                "Install it from https://tailscale.com/download and log in to the server's "
-                "tailnet, unless you reach the server another way (LAN, SSH tunnel).",
-                None,
-            )
-        ]
-    if status.error is StatusError.DAEMON_DOWN:
-        return [
-            Advice(
-                f"The Tailscale service is not running ({status.error_detail}).",
-                "Start Tailscale (the app, or the tailscaled service).",
-                daemon_start_command(platform),
-            )
-        ]
-    if status.error is StatusError.TIMEOUT:
-        return [
-            Advice(
-                "Tailscale did not answer a status request in time.",
-                "The service may be stuck; restart it and run this check again.",
-                "sudo systemctl restart tailscaled" if platform.startswith("linux") else None,
-            )
-        ]
-    if status.error is StatusError.BAD_OUTPUT:
-        return [
-            Advice(
-                "`tailscale status --json` printed something unreadable.",
-                "Update Tailscale to a current release.",
-                None,
-            )
-        ]
-
-    state = status.backend_state
-    if state == "NeedsLogin":
-        where = f"Open {status.auth_url} to log in" if status.auth_url else "Log in"
-        return [Advice("This machine is logged out of Tailscale.", f"{where}.", "tailscale up")]
-    if state == "NeedsMachineAuth":
-        return [
-            Advice(
-                "This machine waits for approval in the tailnet.",
-                "Ask the tailnet admin to approve it in the admin console (Machines).",
-                None,
-            )
-        ]
-    if state == "Stopped":
-        return [Advice("Tailscale is stopped on this machine.", "Connect it.", "tailscale up")]
-    if state != "Running":
-        return [
-            Advice(
-                f"Tailscale is not connected (state: {state or 'unknown'}).",
-                "Wait a few seconds for it to connect, then run this check again.",
-                "tailscale status",
-            )
-        ]
-
-    out: list[Advice] = []
-    if peer is None:
-        return [
-            Advice(
-                f"{host} is not a machine in this tailnet.",
-                "Check the name in `tailscale status`; the server must be logged in to the "
-                "same tailnet (or shared with it).",
-                "tailscale status",
-            )
-        ]
-    if peer.expired:
-        return [
-            Advice(
-                f"The key of {peer.short_name} has expired.",
-                "On the server run `tailscale up --force-reauth`, or disable key expiry "
-                "for it in the admin console.",
-                None,
-            )
-        ]
-    if not peer.online:
-        since = f" (last seen {peer.last_seen})" if peer.last_seen else ""
-        out.append(
-            Advice(
-                f"{peer.short_name} is offline in the tailnet{since}.",
-                "Wake the server and make sure Tailscale runs on it.",
-                None,
-            )
-        )
-    match = match_peer(status, host)
-    wanted = host.strip().strip("[]").rstrip(".").lower()
-    if match and match.by == "host_name" and peer.dns_name:
-        out.append(
-            Advice(
-                f"{host} is the machine's host name, but its MagicDNS name is {peer.short_name}.",
-                f"Use {peer.dns_name} (another machine has the same host name).",
-                None,
-            )
-        )
-    twins = [
-        p for p in status.peers if p is not peer and p.host_name.lower() == peer.host_name.lower()
-    ]
-    if twins and peer.host_name:
-        others = ", ".join(f"{p.dns_name or p.host_name} ({', '.join(p.ips[:1])})" for p in twins)
-        out.append(
-            Advice(
-                f"Several machines are called {peer.host_name}: {peer.dns_name} "
-                f"({', '.join(peer.ips[:1])}) was chosen; also {others}.",
-                "Make sure the chosen one is the Ollama server; otherwise use the other's "
-                "full name or address, or rename a machine in the admin console.",
-                None,
-            )
-        )
-    if status.magic_dns_enabled is False and not _ip_version(wanted):
-        fallback = f"use its address {peer.ipv4}" if peer.ipv4 else "use its Tailscale IP"
-        out.append(
-            Advice(
-                "MagicDNS is off in this tailnet, so Tailscale names do not resolve.",
-                f"Enable MagicDNS in the admin console (DNS page), or {fallback}.",
-                None,
-            )
-        )
-    return out
+    return _advice(status, peer, host, platform)
 
 
 # --- defensive readers ---------------------------------------------------------------
@@ -479,20 +474,49 @@ def _peer(value: Any, key: str, is_self: bool = False) -> Peer | None:
         return None
     online, active, expired = (value.get(k) for k in ("Online", "Active", "Expired"))
     last_seen = _str(value.get("LastSeen"))
+    handshake = _str(value.get("LastHandshake"))
+    expiry = _str(value.get("KeyExpiry"))
     return Peer(
         id=_str(value.get("ID")) or "",
         host_name=_str(value.get("HostName")) or "",
         dns_name=(_str(value.get("DNSName")) or "").rstrip("."),
         os=_str(value.get("OS")) or "",
         ips=_str_list(value.get("TailscaleIPs")),
-        online=online is True,
+        # Absent (before 1.20) is "not reported"; a wrong type is as good as false.
+        online=None if "Online" not in value else online is True,
         active=active is True,
         expired=expired is True,
         last_seen=None if last_seen == ZERO_TIME else last_seen,
         tags=_str_list(value.get("Tags")),
         key=key,
         is_self=is_self,
+        cur_addr=_str(value.get("CurAddr")) or "",
+        last_handshake=None if handshake == ZERO_TIME else handshake,
+        key_expiry=None if expiry == ZERO_TIME else expiry,
+        sharee_node=value.get("ShareeNode") is True,
+        primary_routes=_str_list(value.get("PrimaryRoutes")),
     )
+
+
+def _wanted(host: str) -> str:
+    return host.strip().strip("[]").rstrip(".").lower()
+
+
+_FRACTION = re.compile(r"(\.\d{1,6})\d*")
+
+
+def _epoch(stamp: str | None) -> float | None:
+    """Seconds since the epoch for an RFC 3339 time as Go writes it (nanoseconds, "Z")."""
+    if not stamp or stamp == ZERO_TIME:
+        return None
+    text = _FRACTION.sub(r"\1", stamp.strip()).replace("Z", "+00:00").replace("z", "+00:00")
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=timezone.utc)
+    return parsed.timestamp()
 
 
 def _ip_version(text: str) -> int | None:

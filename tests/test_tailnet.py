@@ -104,7 +104,7 @@ def test_needs_login(fake_tailscale: FakeTailscale) -> None:
     assert status.auth_url == ts.AUTH_URL
     assert status.peers == [] and status.self_ips == []
     assert status.magic_dns_enabled is None  # CurrentTailnet is null: unknown
-    assert status.magic_dns_suffix == ts.SUFFIX  # the legacy top-level field
+    assert status.magic_dns_suffix is None  # no netmap: the legacy field is "" too
     assert status.health and "logged out" in status.health[0]
     assert find_peer(status, SERVER) is None
     [item] = advice(status, None, SERVER)
@@ -332,6 +332,7 @@ def test_peer_fields_and_tags() -> None:
         last_seen=ts.LAST_SEEN,
         tags=["tag:server", "tag:gpu"],
         key="nodekey:aa",
+        key_expiry="2024-12-01T00:00:00Z",
     )
 
 

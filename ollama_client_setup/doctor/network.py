@@ -1,4 +1,4 @@
-"""The path to the server, one question at a time (shared/reference/tailscale.md):
+"""The path to the server, one question at a time (Tailscale's side: docs/tailscale.md):
 Tailscale, name resolution, TCP, "is it Ollama", models, the configured model."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-from .. import endpoints, netprobe, tailnet
+from .. import endpoints, netprobe, tailnet, tailnet_advice
 from ..models import closest, resolve_name
 from ..settings import Settings
 from .model import Context, Fix, Result, fail, ok, skip, warn
@@ -48,35 +48,80 @@ def tailscale_installed(ctx: Context) -> Result:
 
 def tailscale_running(ctx: Context) -> Result:
     status = _status(ctx)
-    if status.error is not None or not status.running:
-        advice = tailnet.advice(status, None, ctx.settings.host)
-        problem = advice[0].problem if advice else "Tailscale is not connected."
-        return fail(problem.rstrip("."), _advice_fix(advice), status.error_detail)
+    blocking = tailnet_advice.connection_advice(status)
+    if blocking:
+        first = blocking[0]
+        # The daemon's words, and Tailscale's own health report (e.g. the login error).
+        detail = "\n".join(x for x in (status.error_detail, *status.health) if x) or None
+        return fail(first.problem.rstrip("."), Fix(first.fix, first.command), detail)
     name = f" to {status.tailnet_name}" if status.tailnet_name else ""
-    return ok(f"connected{name}")
+    info = tailnet_advice.informational_health(status)
+    notes = tailnet_advice.running_notes(status)
+    if notes:
+        first = notes[0]
+        more = [n.problem for n in notes[1:]] + info
+        return warn(
+            f"connected{name}, but {first.problem.rstrip('.')}",
+            Fix(first.fix, first.command),
+            "\n".join(more) or None,
+        )
+    return ok(f"connected{name}", "\n".join(info) or None)
 
 
 def tailscale_peer(ctx: Context) -> Result:
     host = ctx.settings.host
-    if _non_tailnet_ip(host):
-        return skip(f"skipped: {host} is not a Tailscale address")
     status = _status(ctx)
-    peer = tailnet.find_peer(status, host)
+    if _non_tailnet_ip(host):
+        return _subnet_peer(status, host)
+    match = tailnet.match_peer(status, host)
+    peer = match.peer if match else None
     advice = tailnet.advice(status, peer, host)
-    if peer is None or peer.expired or not peer.online:
+    rest = [a.problem for a in advice[1:]]
+    state = peer.online_state() if peer else "absent"
+    if peer is None or peer.expired or state == "offline":
         return fail(
             advice[0].problem.rstrip(".") if advice else f"{host} is not reachable",
             _advice_fix(advice),
+            "\n".join(rest) or None,
         )
     address = f" ({peer.ipv4})" if peer.ipv4 else ""
+    said = {
+        "online": "is online",
+        # Online false can mean "unknown" (tailcfg.Node.Online is nil then): not offline.
+        "traffic": f"is reported offline, but traffic flows ({', '.join(peer.traffic())}); "
+        "Tailscale's online flag can mean unknown, so the TCP check decides",
+        "unreported": f"is a peer; Tailscale {status.version or '(this version)'} does not "
+        "report whether peers are online (1.20 and later do), so the TCP check decides",
+    }[state]
+    summary = f"{peer.name}{address} {said}"
     if advice:
         return warn(
             advice[0].problem.rstrip("."),
             _advice_fix(advice),
-            "\n".join(a.problem for a in advice[1:]) or None,
+            "\n".join([*rest, summary]),
             ip=peer.ipv4,
         )
-    return ok(f"{peer.dns_name or peer.host_name}{address} is online", ip=peer.ipv4)
+    return ok(summary, ip=peer.ipv4)
+
+
+def _subnet_peer(status: tailnet.TailnetStatus, host: str) -> Result:
+    """A LAN address: Tailscale matters only when a subnet router of the tailnet routes it."""
+    routed = tailnet_advice.route_for(status, host) if status.running else None
+    if routed is None:
+        return skip(f"skipped: {host} is not a Tailscale address")
+    router, route = routed
+    off = tailnet_advice.health_matching(status, tailnet_advice.ACCEPT_ROUTES_OFF)
+    if off:
+        return warn(
+            f"{host} is in {route}, which {router.name} routes, but this machine does not "
+            "accept subnet routes",
+            Fix(
+                f"Tailscale reports: {off[0]}. If you reach {host} over Tailscale, accept "
+                "the routes:",
+                tailnet_advice.accept_routes_command(),
+            ),
+        )
+    return ok(f"{host} is reached through the subnet router {router.name} ({route})")
 
 
 def dns_resolve(ctx: Context) -> Result:
@@ -92,7 +137,31 @@ def dns_resolve(ctx: Context) -> Result:
 
 def _dns_fix(ctx: Context, host: str) -> Fix:
     status = _status(ctx)
-    peer = tailnet.find_peer(status, host) if status.ok else None
+    if status.installed and not _non_tailnet_ip(host):
+        blocking = tailnet_advice.connection_advice(status)
+        if blocking:
+            first = blocking[0]
+            return Fix(
+                f"{first.problem} Tailnet names like {host} resolve only while Tailscale is "
+                f"connected, so connect it first: {first.fix} Then run this check again (if "
+                f"{host} is not a tailnet name, check it for typos).",
+                first.command,
+            )
+        if status.tun is False:
+            return Fix(
+                "Tailscale runs in userspace-networking mode here (TUN: false): it does not "
+                "set this machine's DNS, and programs cannot reach 100.x addresses directly. "
+                "Run tailscaled with a TUN device (without --tun=userspace-networking)."
+            )
+    match = tailnet.match_peer(status, host) if status.ok else None
+    peer = match.peer if match else None
+    if match and peer and match.by == "dns_label" and status.in_own_tailnet(peer) is False:
+        return Fix(
+            f"{host} is {peer.dns_name}, shared into this tailnet from another tailnet: a "
+            f"short name resolves only under this tailnet's own suffix ({status.suffix}). "
+            "Use its full name:",
+            f"{CMD} init --host {peer.dns_name}",
+        )
     if peer is not None and peer.ipv4:
         why = (
             "MagicDNS is off in this tailnet"
@@ -108,6 +177,26 @@ def _dns_fix(ctx: Context, host: str) -> Fix:
         "Check the name for typos, or give the server's address instead.",
         f"{CMD} init --host ADDRESS",
     )
+
+
+def _tailnet_hint(ctx: Context, address: str) -> str:
+    """Why Tailscale itself keeps packets from `address`, when it does (else "")."""
+    status = _status(ctx)
+    if not status.running:
+        return ""
+    if status.tun is False and netprobe.is_tailscale_ip(address):
+        return (
+            " Tailscale runs in userspace-networking mode here (TUN: false), so programs on "
+            "this machine cannot reach 100.x addresses: run tailscaled with a TUN device."
+        )
+    routed = tailnet_advice.route_for(status, address)
+    if routed and tailnet_advice.health_matching(status, tailnet_advice.ACCEPT_ROUTES_OFF):
+        router, route = routed
+        return (
+            f" {address} is in {route}, which {router.name} routes, but this machine does not "
+            f"accept subnet routes: run `{tailnet_advice.accept_routes_command()}`."
+        )
+    return ""
 
 
 def _server_fix_refused(settings: Settings) -> Fix:
@@ -158,7 +247,9 @@ def tcp_connect(ctx: Context) -> Result:
             Fix(
                 "A firewall on the server, a route, or Tailscale ACLs drop the "
                 "connection. Check that the server is up and that port "
-                f"{port} is allowed" + ("; test the path with:" if ping else "."),
+                f"{port} is allowed"
+                + ("; test the path with:" if ping else ".")
+                + _tailnet_hint(ctx, address),
                 ping,
             ),
             detail,
@@ -178,7 +269,7 @@ def tcp_connect(ctx: Context) -> Result:
             f"no route to {address}",
             Fix(
                 "This machine has no route to that network: check Wi-Fi/VPN and "
-                "that Tailscale is connected."
+                "that Tailscale is connected." + _tailnet_hint(ctx, address)
             ),
             detail,
         )
