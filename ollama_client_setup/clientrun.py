@@ -4,7 +4,7 @@ The question is the one users ask: does `aider` (or `claude`, `cn`, `codex`, `op
 really answer from the server after setup? Requests made by this tool itself cannot answer it;
 only the client, reading the files and variables the tool wrote, can.
 
-How a client runs (shared/reference/clients.md, "Running each client once, headless"):
+How a client runs (docs/clients/, "Running each client once, headless"):
 
 - Its environment is what the managed shell files give: this process's environment minus
   every variable that tells a client where its server, model or key is (OPENAI_*,

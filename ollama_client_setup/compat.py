@@ -1,6 +1,6 @@
 """What each client needs from the server's Ollama version, and how Ollama versions compare.
 
-Only facts from shared/reference (clients.md, ollama-api.md "Versions that matter"); a client
+Facts from Ollama's source (docs/server.md, "Versions that matter"); a client
 with no entry works with any Ollama that has the routes every release serves (/api/chat,
 /v1/chat/completions). No Click and no I/O here: doctor's `server.compat` check reads the
 version `server.version` found and asks :func:`assess`.
@@ -16,13 +16,13 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-#: Routes whose first Ollama release the reference docs name (documentation; the floors
-#: below are what doctor checks).
+#: The first Ollama release with each route (documentation; the floors below are what
+#: doctor checks).
 ROUTES = {
-    # First appeared in 0.14.0 (clients.md, ollama-api.md). Seed 000 says "0.5.0+": wrong.
+    # middleware/anthropic.go arrived in v0.14.0.
     "/v1/messages": "0.14.0",
-    # Listed by the seeds as 0.5.0+ and experimental; no reference doc contradicts it.
-    "/v1/responses": "0.5.0",
+    # server/routes.go registers it from v0.13.3 (openai/responses.go).
+    "/v1/responses": "0.13.3",
 }
 
 
@@ -43,8 +43,8 @@ FLOORS: tuple[Floor, ...] = (
         ROUTES["/v1/messages"],
         "the Anthropic-compatible /v1/messages",
     ),
-    # Codex speaks only the Responses API. The seeds date /v1/responses from 0.5.0
-    # (experimental), but Codex itself refuses an Ollama older than 0.13.4 for `codex --oss`:
+    # Codex speaks only the Responses API, which Ollama serves from 0.13.3; Codex itself
+    # refuses an Ollama older than 0.13.4 for `codex --oss`:
     # that is the oldest server its developers accept for the route. Our profile uses a custom
     # provider, for which Codex does not check the version, so doctor holds the same floor.
     Floor("codex", "Codex", "0.13.4", "/v1/responses as Codex uses it"),

@@ -1,6 +1,6 @@
 """Every URL and variable the tool writes, derived from settings in one place.
 
-The shapes follow shared/reference/clients.md: OLLAMA_API_BASE is the server root (Aider
+The shapes follow docs/clients/: OLLAMA_API_BASE is the server root (Aider
 appends /api/...), the OpenAI-style variables end in /v1.
 """
 

@@ -2,7 +2,7 @@
 
 Every failure becomes a :class:`ServerError` whose :class:`Category` says what went wrong in terms a
 user can act on (refused vs timeout vs unreachable tell different stories, see
-``reference/field-failures.md``). Bodies are read with a size cap and every call has an overall
+docs/field-failures.md). Bodies are read with a size cap and every call has an overall
 deadline, so a misbehaving server can neither flood nor stall the caller.
 """
 

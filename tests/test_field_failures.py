@@ -1,5 +1,5 @@
 """Each field-failure signature, staged with the fake server, gets its named finding and fix
-(shared/reference/field-failures.md)."""
+(docs/field-failures.md)."""
 
 from __future__ import annotations
 

@@ -3,7 +3,7 @@ pinned num_ctx for that model in ~/.aider.model.settings.yml (the server's own w
 model, or `init --context N`).
 
 OLLAMA_API_BASE is the server root: Aider (through litellm) appends /api/chat itself, and a
-/v1 there fails silently (shared/reference/clients.md). Every other line of either file is
+/v1 there fails silently (docs/clients/aider.md). Every other line of either file is
 kept byte for byte.
 """
 

@@ -1,6 +1,6 @@
 """Codex CLI: an opt-in profile file (default), or the server as config.toml's provider.
 
-Facts from shared/reference/clients.md: the built-in provider id `ollama` cannot be
+Facts from docs/clients/codex.md: the built-in provider id `ollama` cannot be
 redefined, so the tool's provider is `ollama-server`; `codex --profile NAME` reads
 $CODEX_HOME/NAME.config.toml, which may hold the provider table itself, so profile mode
 never touches config.toml; a legacy `[profiles.*]` table there breaks --profile, so none is

@@ -1,7 +1,7 @@
 """OpenCode: a tool-owned opencode.json named by OPENCODE_CONFIG in the shells.
 
 OpenCode merges the file OPENCODE_CONFIG names over the user's global config key by key
-(shared/reference/clients.md), so the user's own ~/.config/opencode/opencode.json, often
+(docs/clients/opencode.md), so the user's own ~/.config/opencode/opencode.json, often
 JSONC with comments, is never touched. The price: OpenCode started outside a shell that
 loaded the env file (a desktop launcher) does not see the variable.
 """

@@ -1,6 +1,6 @@
 """Shells: which start-up files each one reads, and the env file per dialect.
 
-Facts from shared/reference/shell-profiles.md. The start-up files get one managed block that
+Facts from docs/shells.md. The start-up files get one managed block that
 sources a tool-owned env file; the env files only export (no subprocess at shell start), so
 changing a value rewrites only the tool's own file. fish gets a conf.d drop-in instead.
 """

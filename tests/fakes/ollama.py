@@ -252,7 +252,7 @@ class FakeOllama:
         # The num_ctx of a request without one (OLLAMA_CONTEXT_LENGTH, 4096 in v0.15.2).
         self.default_context = default_context
         self.load_duration_ns = load_duration_ns
-        # Signatures of field failures (shared/reference/field-failures.md):
+        # Signatures of field failures (docs/field-failures.md):
         # every request reloads the model, as when clients ask for different num_ctx (row 8);
         self.reload_every_request = reload_every_request
         # a request carrying an Origin header is refused, as Ollama's allow-list does (row 12);
