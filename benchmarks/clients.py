@@ -34,7 +34,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from ollama_client_setup import clientrun  # noqa: E402
+from ollama_client_setup.checks import clientrun  # noqa: E402
 from tests import realclients  # noqa: E402
 from tests.reliability import sandbox_env  # noqa: E402
 

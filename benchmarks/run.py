@@ -671,7 +671,7 @@ def bench_doctor(res: Results, root: Path, fake: FakeOllama, runs: int, hang_run
 
 def _clients_to_try() -> list[str]:
     try:
-        from ollama_client_setup.settings import CLIENTS
+        from ollama_client_setup.config.settings import CLIENTS
     except ImportError:
         return list(CLIENTS_WANTED)
     return [c for c in CLIENTS_WANTED if c in CLIENTS] + [

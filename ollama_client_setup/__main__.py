@@ -1,3 +1,3 @@
-from .cli.main import main
+from ollama_client_setup.cli.main import main
 
 main()

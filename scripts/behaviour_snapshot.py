@@ -84,9 +84,27 @@ def scenarios() -> dict[str, Any]:
         port = str(fake.port)
         base = ["--host", "127.0.0.1", "--port", port, "--shell", "bash"]
         runs = [
-            ("init", ["init", "--yes", *base, "--model", "qwen2.5-coder:7b", "--client", "aider",
-                      "--client", "continue", "--client", "codex", "--client", "opencode",
-                      "--client", "claude-code", "--json"]),
+            (
+                "init",
+                [
+                    "init",
+                    "--yes",
+                    *base,
+                    "--model",
+                    "qwen2.5-coder:7b",
+                    "--client",
+                    "aider",
+                    "--client",
+                    "continue",
+                    "--client",
+                    "codex",
+                    "--client",
+                    "opencode",
+                    "--client",
+                    "claude-code",
+                    "--json",
+                ],
+            ),
             ("status", ["status", "--json"]),
             ("model list", ["model", "list", "--json"]),
             ("model current", ["model", "current", "--json"]),

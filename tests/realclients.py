@@ -53,8 +53,8 @@ def session(
     folder (the same for every session, as for a person: the agents put it in their
     prompts), judged as `smoke --clients` judges it. `drop`: variables taken out of the
     client's environment (the benchmark's baseline). Returns (the Result, the output)."""
-    from ollama_client_setup import clientrun
-    from ollama_client_setup import settings as settings_mod
+    from ollama_client_setup.checks import clientrun
+    from ollama_client_setup.config import settings as settings_mod
 
     settings = settings_mod.load()
     token = token or clientrun.new_token()

@@ -1,7 +1,7 @@
 import pytest
 
+from ollama_client_setup.base.errors import ContentError
 from ollama_client_setup.edits import blocks, text
-from ollama_client_setup.errors import ContentError
 
 BODY = ["echo hi"]
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from ollama_client_setup.exitcodes import ExitCode
+from ollama_client_setup.base.exitcodes import ExitCode
 from tests.helpers import run
 
 
@@ -52,7 +52,7 @@ def test_the_static_command_list_matches_each_commands_own_help() -> None:
     ],
 )
 def test_host_takes_what_people_copy_from_ollama_host(typed: str) -> None:
-    from ollama_client_setup import settings as settings_mod
+    from ollama_client_setup.config import settings as settings_mod
     from tests.fakes.ollama import FakeOllama
 
     with FakeOllama() as fake:
@@ -114,7 +114,7 @@ def test_init_without_shells_does_not_promise_new_terminals() -> None:
 
 def test_the_prompts_take_names_in_any_case() -> None:
     from ollama_client_setup.cli.init_prompts import _names
-    from ollama_client_setup.settings import CLIENTS, SHELLS
+    from ollama_client_setup.config.settings import CLIENTS, SHELLS
 
     assert _names(CLIENTS)("Aider, Claude-Code") == ("aider", "claude-code")
     assert _names(SHELLS)("ZSH bash") == ("zsh", "bash")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ollama_client_setup.exitcodes import ExitCode
+from ollama_client_setup.base.exitcodes import ExitCode
 from tests.helpers import mtimes, run, run_json, snapshot
 
 INIT = ("init", "--yes", "--host", "127.0.0.1", "--model", "m")
@@ -255,9 +255,10 @@ def test_failed_write_rolls_back_files_already_written(sandbox_home: Path) -> No
     (sandbox_home / ".bashrc").write_text("export A=1\n")
     (sandbox_home / ".config" / "fish").mkdir(parents=True)
     before = snapshot(sandbox_home)
-    from ollama_client_setup import settings as settings_mod
-    from ollama_client_setup import targets, workflow
+    from ollama_client_setup import plan as targets
+    from ollama_client_setup.config import settings as settings_mod
     from ollama_client_setup.edits import engine
+    from ollama_client_setup.flows import workflow
 
     real_apply = engine.apply
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from ollama_client_setup.exitcodes import ExitCode
+from ollama_client_setup.base.exitcodes import ExitCode
 from tests.fakes.stub_clients import INIT, SWITCH, changed_lines
 from tests.helpers import run, snapshot
 
@@ -161,7 +161,7 @@ def test_malformed_file_is_refused_and_nothing_changes(
 
 
 def test_detected_by_its_config_file(sandbox_home: Path) -> None:
-    from ollama_client_setup.targets import clients
+    from ollama_client_setup.clients import base as clients
 
     assert not clients.get("aider").detected({"PATH": ""})
     conf(sandbox_home).write_text("model: gpt-4o\n")
@@ -188,7 +188,7 @@ AWKWARD = [
 
 @pytest.mark.parametrize("original", AWKWARD)
 def test_render_switch_revert_round_trip(original: str) -> None:
-    from ollama_client_setup.targets.aider import AiderConf
+    from ollama_client_setup.clients.aider import AiderConf
 
     def change(model: str) -> AiderConf:
         return AiderConf(Path("/x"), "aider", model, "http://h:11434")
@@ -351,7 +351,7 @@ SETTINGS_AWKWARD = [
 
 @pytest.mark.parametrize("original", SETTINGS_AWKWARD)
 def test_model_settings_render_switch_revert_round_trip(original: str | None) -> None:
-    from ollama_client_setup.targets.aider import AiderModelSettings
+    from ollama_client_setup.clients.aider import AiderModelSettings
 
     def render(text: str | None, model: str, num_ctx: int) -> tuple[str, dict | None]:
         rendered = AiderModelSettings(Path("/x"), "aider", model, num_ctx).render(text)

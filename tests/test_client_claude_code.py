@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from ollama_client_setup.exitcodes import ExitCode
+from ollama_client_setup.base.exitcodes import ExitCode
 from tests.fakes.stub_clients import INIT, SWITCH, changed_lines, install_stub
 from tests.helpers import need, run, shell_env, snapshot
 
@@ -277,9 +277,9 @@ AWKWARD = [
 
 @pytest.mark.parametrize("original", AWKWARD)
 def test_render_switch_revert_round_trip(original: str) -> None:
-    from ollama_client_setup.settings import ClientOptions
-    from ollama_client_setup.targets.claude_code import SettingsEnv, variables
-    from ollama_client_setup.targets.clients import ClientContext
+    from ollama_client_setup.clients.base import ClientContext
+    from ollama_client_setup.clients.claude_code import SettingsEnv, variables
+    from ollama_client_setup.config.settings import ClientOptions
 
     def change(model: str, root: str) -> SettingsEnv:
         ctx = ClientContext("claude-code", root, root + "/v1", model, ClientOptions(), None, {})

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from ollama_client_setup.exitcodes import ExitCode
+from ollama_client_setup.base.exitcodes import ExitCode
 from tests.fakes.stub_clients import INIT, SWITCH, changed_lines
 from tests.helpers import run, snapshot
 
@@ -280,7 +280,7 @@ def test_real_codex_runs_on_the_filled_example_config(
 ) -> None:
     """The real `codex exec`, in default mode, reads the edited example config and asks the
     server for the model."""
-    from ollama_client_setup.doctor.model import Status
+    from ollama_client_setup.base.results import Status
     from tests import realclients
     from tests.fakes.ollama import FakeOllama
     from tests.helpers import init_at
@@ -315,7 +315,7 @@ AWKWARD = [
 
 @pytest.mark.parametrize("original", AWKWARD)
 def test_render_switch_revert_round_trip(original: str) -> None:
-    from ollama_client_setup.targets.codex import CodexDefault
+    from ollama_client_setup.clients.codex import CodexDefault
 
     first = CodexDefault(Path("/x"), "codex", "m", "http://h:1/v1").render(original)
     second = CodexDefault(Path("/x"), "codex", "m2", "http://o:2/v1").render(first.text)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from ollama_client_setup.exitcodes import ExitCode
+from ollama_client_setup.base.exitcodes import ExitCode
 from tests.fakes.stub_clients import INIT, SWITCH, changed_lines
 from tests.helpers import run, snapshot
 
@@ -263,8 +263,8 @@ AWKWARD_JSON = ["{}", '{"models": []}', '{"models": [{"title": "a"}], /* c */ "x
 
 
 def _ctx(model: str, autocomplete: str | None):
-    from ollama_client_setup.settings import ClientOptions
-    from ollama_client_setup.targets.clients import ClientContext
+    from ollama_client_setup.clients.base import ClientContext
+    from ollama_client_setup.config.settings import ClientOptions
 
     options = ClientOptions(autocomplete_model=autocomplete)
     return ClientContext("continue", "http://h:1", "http://h:1/v1", model, options, None, {})
@@ -272,7 +272,7 @@ def _ctx(model: str, autocomplete: str | None):
 
 @pytest.mark.parametrize("original", AWKWARD_YAML)
 def test_yaml_render_switch_revert_round_trip(original: str) -> None:
-    from ollama_client_setup.targets import continue_ as c
+    from ollama_client_setup.clients import continue_ as c
 
     def change(model: str) -> c.ContinueYaml:
         ctx = _ctx(model, "ac")
@@ -287,7 +287,7 @@ def test_yaml_render_switch_revert_round_trip(original: str) -> None:
 
 @pytest.mark.parametrize("original", AWKWARD_JSON)
 def test_json_render_switch_revert_round_trip(original: str) -> None:
-    from ollama_client_setup.targets import continue_ as c
+    from ollama_client_setup.clients import continue_ as c
 
     def change(model: str, autocomplete: str) -> c.ContinueJson:
         ctx = _ctx(model, autocomplete)
@@ -306,7 +306,7 @@ def test_json_render_switch_revert_round_trip(original: str) -> None:
 def earlier_names(monkeypatch: pytest.MonkeyPatch) -> None:
     """Make init write what versions before issue 15 wrote: entries named after their model
     (`m (ollama-client-setup)`, `MODEL autocomplete (ollama-client-setup)`)."""
-    from ollama_client_setup.targets import continue_ as c
+    from ollama_client_setup.clients import continue_ as c
 
     def old(entry: dict, autocomplete: bool, key: str) -> dict:
         entry[key] = entry["model"] + (" autocomplete" if autocomplete else "") + c.OWN_SUFFIX
@@ -358,7 +358,7 @@ def test_cn_keeps_the_selected_entry_after_model_use(
     people)."""
     import json
 
-    from ollama_client_setup.doctor.model import Status
+    from ollama_client_setup.base.results import Status
     from tests import realclients
     from tests.fakes.ollama import FakeOllama
     from tests.helpers import init_at

@@ -20,11 +20,11 @@ from typing import Any
 
 import pytest
 
-from ollama_client_setup import clientrun
-from ollama_client_setup import settings as settings_mod
+from ollama_client_setup.base.exitcodes import ExitCode
+from ollama_client_setup.base.results import Status
+from ollama_client_setup.checks import clientrun
 from ollama_client_setup.cli import smoke as smoke_cli
-from ollama_client_setup.doctor.model import Status
-from ollama_client_setup.exitcodes import ExitCode
+from ollama_client_setup.config import settings as settings_mod
 from tests import realclients
 from tests.fakes.ollama import FakeOllama
 from tests.fakes.stub_clients import CLIENT_STUBS, install_client_stub
@@ -357,7 +357,7 @@ def test_version_parsing() -> None:
 def test_a_real_api_key_comes_from_the_key_file_as_in_the_env_files(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from ollama_client_setup import secrets
+    from ollama_client_setup.config import secrets
 
     monkeypatch.setenv("OPENAI_API_KEY", "sk-stale")
     plain = settings_mod.Settings(host="ollama-server", model=MODEL, clients=("aider",))

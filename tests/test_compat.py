@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from ollama_client_setup import compat
-from ollama_client_setup.doctor import registry
-from ollama_client_setup.settings import Settings
+from ollama_client_setup.checks import compat
+from ollama_client_setup.checks.doctor import registry
+from ollama_client_setup.config.settings import Settings
 from tests.fakes.ollama import FakeOllama
 from tests.helpers import run, run_json
 
@@ -144,8 +144,9 @@ def test_without_a_client_that_has_a_floor_there_is_nothing_to_check() -> None:
 
 
 def test_the_check_itself_skips_without_a_floor() -> None:
-    from ollama_client_setup.doctor import local
-    from ollama_client_setup.doctor.model import Context, ok
+    from ollama_client_setup.base.results import ok
+    from ollama_client_setup.checks.doctor import local
+    from ollama_client_setup.checks.doctor.context import Context
 
     ctx = Context(Settings(clients=("aider",)), {}, 1.0)
     ctx.results["server.version"] = ok("Ollama 0.15.2 answers", version="0.15.2")

@@ -6,8 +6,8 @@ import importlib.util
 import re
 from pathlib import Path
 
-from ollama_client_setup.doctor import registry
-from ollama_client_setup.settings import Settings
+from ollama_client_setup.checks.doctor import registry
+from ollama_client_setup.config.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -35,7 +35,7 @@ def test_every_error_code_is_documented() -> None:
     """The codes `--json` can put in `error.code`: every SetupError's, and the CLI's own."""
     import re
 
-    from ollama_client_setup import errors
+    from ollama_client_setup.base import errors
 
     codes = {"usage": 2, "internal": 1}
     for value in vars(errors).values():

@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
-from ollama_client_setup import endpoints
-from ollama_client_setup import settings as settings_mod
-from ollama_client_setup.exitcodes import ExitCode
-from ollama_client_setup.settings import Settings
+from ollama_client_setup.base.exitcodes import ExitCode
+from ollama_client_setup.config import endpoints
+from ollama_client_setup.config import settings as settings_mod
+from ollama_client_setup.config.settings import Settings
 from tests.fakes.ollama import FakeOllama
 from tests.helpers import init_at, run, run_json
 

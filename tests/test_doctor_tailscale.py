@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from ollama_client_setup.exitcodes import ExitCode
+from ollama_client_setup.base.exitcodes import ExitCode
 from tests.fakes import tailscale_states as ts
 from tests.fakes.ollama import FakeOllama
 from tests.helpers import init_at, run_json

@@ -1,7 +1,8 @@
 import pytest
 
-from ollama_client_setup import endpoints, validate
-from ollama_client_setup.settings import Settings
+from ollama_client_setup.base import validate
+from ollama_client_setup.config import endpoints
+from ollama_client_setup.config.settings import Settings
 
 
 def test_values_written_follow_each_clients_shape() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ollama_client_setup.exitcodes import ExitCode
+from ollama_client_setup.base.exitcodes import ExitCode
 from tests.fakes.ollama import FakeModel, FakeOllama
 from tests.helpers import init_at, run_json
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from ollama_client_setup import fit
-from ollama_client_setup.exitcodes import ExitCode
+from ollama_client_setup.base.exitcodes import ExitCode
+from ollama_client_setup.checks import fit
 from tests.fakes.ollama import FakeModel, FakeOllama
 from tests.helpers import init_at, run, run_json, snapshot
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import json
 
-from ollama_client_setup import clientrun
-from ollama_client_setup.exitcodes import ExitCode
+from ollama_client_setup.base.exitcodes import ExitCode
+from ollama_client_setup.checks import clientrun
 from tests.fakes.ollama import FakeModel, FakeOllama
 from tests.helpers import init_at, run
 

@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from ollama_client_setup import netprobe
-from ollama_client_setup.netprobe import (
+from ollama_client_setup.net import probe as netprobe
+from ollama_client_setup.net.probe import (
     Category,
     ProbeError,
     classify_oserror,

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from ollama_client_setup.exitcodes import ExitCode
-from ollama_client_setup.server import OllamaClient
+from ollama_client_setup.base.exitcodes import ExitCode
+from ollama_client_setup.net.ollama import OllamaClient
 from tests.fakes.ollama import FakeModel, FakeOllama, embedding_model, thinking_model
 from tests.helpers import init_at, run, run_json
 

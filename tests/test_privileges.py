@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ollama_client_setup.exitcodes import ExitCode
+from ollama_client_setup.base.exitcodes import ExitCode
 from tests.helpers import run, snapshot
 
 pytestmark = pytest.mark.skipif(

@@ -13,8 +13,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from ollama_client_setup import clientrun, paths
-from ollama_client_setup.doctor.model import Status
+from ollama_client_setup.base import paths
+from ollama_client_setup.base.results import Status
+from ollama_client_setup.checks import clientrun
 from tests import realclients
 from tests.fakes.ollama import FakeOllama
 from tests.helpers import init_at, run_json

@@ -199,7 +199,7 @@ def test_a_run_waiting_while_uninstall_removes_the_state_folder_starts_over(
         waiting = _spawn(home, "init", "--yes", "--no-probe", "--host", "h", "--shell", "bash")
         _wait_until_blocked([waiting], state / "lock")
         # What a finishing uninstall does, under the lock: the state folder goes.
-        from ollama_client_setup import workflow
+        from ollama_client_setup.flows import workflow
 
         workflow._remove_tool_state(state, Receipts.load(state), keep_backups=False)
         assert not (home / ".local").exists()

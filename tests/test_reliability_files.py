@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from ollama_client_setup.exitcodes import ExitCode
+from ollama_client_setup.base.exitcodes import ExitCode
 from tests import layouts as lay
 from tests.helpers import need, run, snapshot
 
@@ -197,8 +197,8 @@ def test_continue_list_with_wide_dash_spacing(sandbox_home: Path) -> None:
 
 
 def test_a_broken_edit_of_the_tools_own_is_not_blamed_on_the_user() -> None:
-    from ollama_client_setup.errors import ContentError
-    from ollama_client_setup.targets import structured as st
+    from ollama_client_setup.base.errors import ContentError
+    from ollama_client_setup.formats import structured as st
 
     with pytest.raises(ContentError) as err, st.own_edits("~/.x.yml"):
         st.parse_yaml("a: 'b\n")
@@ -259,7 +259,8 @@ def test_kept_backups_do_not_lose_the_folders_the_tool_made(sandbox_home: Path) 
 def test_state_folder_is_made_with_its_receipt_in_one_step(sandbox_home: Path) -> None:
     """A run killed between making ~/.local/state/... and its first receipt left folders no
     receipt named; now the folder appears only together with a receipt naming them."""
-    from ollama_client_setup import paths, workflow
+    from ollama_client_setup.base import paths
+    from ollama_client_setup.flows import workflow
 
     state = paths.state_dir()
     assert workflow._create_state_dir(state)

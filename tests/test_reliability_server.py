@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from ollama_client_setup import server
-from ollama_client_setup.exitcodes import ExitCode
+from ollama_client_setup.base.exitcodes import ExitCode
+from ollama_client_setup.net import ollama as server
 from tests.fakes.ollama import FakeModel, FakeOllama
 from tests.helpers import init_at, run, snapshot
 

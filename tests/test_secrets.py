@@ -11,9 +11,9 @@ import keyring
 import pytest
 from click.testing import CliRunner
 
-from ollama_client_setup import secrets
+from ollama_client_setup.base.exitcodes import ExitCode
 from ollama_client_setup.cli.main import cli
-from ollama_client_setup.exitcodes import ExitCode
+from ollama_client_setup.config import secrets
 from tests.fakes.memkeyring import MemoryKeyring
 from tests.fakes.ollama import FakeOllama
 from tests.helpers import read_vars, run, run_json, snapshot

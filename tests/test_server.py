@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from ollama_client_setup import __version__
-from ollama_client_setup.server import (
+from ollama_client_setup.net.ollama import (
     Category,
     ChatResult,
     OllamaClient,

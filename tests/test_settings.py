@@ -2,9 +2,9 @@ from pathlib import Path
 
 import pytest
 
-from ollama_client_setup import settings
-from ollama_client_setup.errors import SettingsError
-from ollama_client_setup.exitcodes import ExitCode
+from ollama_client_setup.base.errors import SettingsError
+from ollama_client_setup.base.exitcodes import ExitCode
+from ollama_client_setup.config import settings
 
 
 def write(path: Path, text: str) -> Path:

@@ -16,7 +16,7 @@ import pytest
 from ollama_client_setup.edits import blocks, engine
 from ollama_client_setup.edits.changes import ManagedBlock
 from ollama_client_setup.edits.receipts import Receipts
-from ollama_client_setup.targets import shells
+from ollama_client_setup.shells import profiles as shells
 from tests.helpers import VARS, need, read_vars, run, run_json
 
 EXPECTED = {
@@ -263,7 +263,7 @@ def test_receipts_for_both_names_from_an_older_version_settle(sandbox_home: Path
     real = sandbox_home / ".bash_profile"
     real.write_text("# mine\n")
     (sandbox_home / ".bashrc").symlink_to(".bash_profile")
-    from ollama_client_setup import paths
+    from ollama_client_setup.base import paths
 
     # What an older version did: one block per name, the second overwriting the first.
     state = paths.state_dir()

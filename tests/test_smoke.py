@@ -12,11 +12,11 @@ from typing import Any
 
 import pytest
 
-from ollama_client_setup import smoke, smoke_judges
+from ollama_client_setup.base.exitcodes import ExitCode
+from ollama_client_setup.checks import smoke, smoke_judges
 from ollama_client_setup.cli import smoke as smoke_cli
-from ollama_client_setup.exitcodes import ExitCode
-from ollama_client_setup.server import ChatResult, StreamResult, ToolCall
-from ollama_client_setup.settings import Settings
+from ollama_client_setup.config.settings import Settings
+from ollama_client_setup.net.ollama import ChatResult, StreamResult, ToolCall
 from tests.fakes import ollama as fake_module
 from tests.fakes.ollama import FakeOllama, default_models
 from tests.helpers import init_at, run, run_json, unload

@@ -16,12 +16,11 @@ from typing import Any
 
 import pytest
 
-from ollama_client_setup import tailnet
-from ollama_client_setup.tailnet import (
+from ollama_client_setup.net import tailnet
+from ollama_client_setup.net.tailnet import (
     Peer,
     StatusError,
     TailnetStatus,
-    advice,
     find_cli,
     find_peer,
     match_peer,
@@ -30,6 +29,7 @@ from ollama_client_setup.tailnet import (
     read_status,
     read_status_localapi,
 )
+from ollama_client_setup.net.tailnet_advice import advice
 from tests.fakes import tailscale_states as ts
 from tests.fakes.fixtures import FAKE_TAILSCALE_SCRIPT, FakeTailscale
 

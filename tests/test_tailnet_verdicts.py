@@ -11,12 +11,11 @@ from typing import Any
 
 import pytest
 
-from ollama_client_setup import tailnet_advice
-from ollama_client_setup.tailnet import (
+from ollama_client_setup.net import tailnet_advice
+from ollama_client_setup.net.tailnet import (
     Peer,
     StatusError,
     TailnetStatus,
-    advice,
     classify_cli_error,
     find_peer,
     match_peer,
@@ -25,6 +24,7 @@ from ollama_client_setup.tailnet import (
     read_status,
     read_status_localapi,
 )
+from ollama_client_setup.net.tailnet_advice import advice
 from tests.fakes import tailscale_states as ts
 from tests.fakes.fixtures import FakeTailscale
 from tests.test_tailnet import localapi, short_dir  # noqa: F401 (fixtures)

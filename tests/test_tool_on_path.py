@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from ollama_client_setup import targets
-from ollama_client_setup.settings import Settings
-from ollama_client_setup.targets import shells
+from ollama_client_setup.config.settings import Settings
+from ollama_client_setup.shells import profiles as shells
 from tests.helpers import need, read_vars, run, run_json, shell_env, snapshot
 
 INIT = ("init", "--yes", "--no-probe", "--host", "127.0.0.1", "--model", "m")

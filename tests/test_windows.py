@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from ruamel.yaml import YAML
 
-from ollama_client_setup import clientrun, windows
-from ollama_client_setup import settings as settings_mod
-from ollama_client_setup.targets import codex
+from ollama_client_setup.checks import clientrun, windows
+from ollama_client_setup.clients import codex
+from ollama_client_setup.config import settings as settings_mod
 from tests.fakes.ollama import FakeModel, FakeOllama
 from tests.helpers import init_at, run, run_json, snapshot
 
@@ -201,7 +201,7 @@ def test_doctor_sees_a_loaded_window_for_a_name_stored_without_its_tag(
 
 @pytest.mark.parametrize(("window", "output"), [(16384, 4096), (32768, 8192), (262144, 32000)])
 def test_opencode_gets_a_limit_it_accepts(window: int, output: int) -> None:
-    from ollama_client_setup.targets import opencode
+    from ollama_client_setup.clients import opencode
 
     entry = opencode.model_entry("m", window)
     assert entry["limit"] == {"context": window, "output": output}
@@ -210,7 +210,7 @@ def test_opencode_gets_a_limit_it_accepts(window: int, output: int) -> None:
 
 def test_opencode_is_not_told_a_window_too_small_for_its_own_prompt() -> None:
     # At 4k the real OpenCode 1.18 compacts in a loop (hundreds of requests a minute).
-    from ollama_client_setup.targets import opencode
+    from ollama_client_setup.clients import opencode
 
     assert "limit" not in opencode.model_entry("m", 4096)
 

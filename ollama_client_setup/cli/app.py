@@ -11,10 +11,10 @@ from typing import Any, TypeVar
 
 import click
 
-from .. import paths
-from ..errors import PlanRefused, SetupError
-from ..exitcodes import ExitCode
-from ..output import dumps, envelope
+from ollama_client_setup.base import paths
+from ollama_client_setup.base.errors import PlanRefused, SetupError
+from ollama_client_setup.base.exitcodes import ExitCode
+from ollama_client_setup.base.output import dumps, envelope
 
 F = TypeVar("F", bound=Callable[..., Any])
 

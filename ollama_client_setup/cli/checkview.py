@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .app import Application
+from ollama_client_setup.cli.app import Application
 
 if TYPE_CHECKING:
-    from ..doctor.model import Result
+    from ollama_client_setup.base.results import Result
 
 MARKS = {
     "ok": ("ok", "green"),

@@ -6,18 +6,18 @@ import os
 
 import click
 
-from .. import settings as settings_mod
-from ..exitcodes import ExitCode
-from . import main as entry
-from .app import Application, command_edge, json_option
-from .checkview import QUIET, echo_result
+from ollama_client_setup.base.exitcodes import ExitCode
+from ollama_client_setup.cli import main as entry
+from ollama_client_setup.cli.app import Application, command_edge, json_option
+from ollama_client_setup.cli.checkview import QUIET, echo_result
+from ollama_client_setup.config import settings as settings_mod
 
 
 def _check_ids(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
     """Tab completion of check ids (from the settings' clients; no network)."""
-    from .. import settings as settings_mod
-    from ..doctor import diagnose
-    from ..errors import SettingsError
+    from ollama_client_setup.base.errors import SettingsError
+    from ollama_client_setup.checks.doctor import diagnose
+    from ollama_client_setup.config import settings as settings_mod
 
     try:
         current = settings_mod.load()
@@ -68,7 +68,7 @@ def command(
 ) -> None:
     """Check, step by step, that this machine can use the server, and say how to fix what
     does not work. Exit code 3 when a check failed."""
-    from ..doctor import diagnose, registry
+    from ollama_client_setup.checks.doctor import diagnose, registry
 
     settings = settings_mod.load()
     if list_checks:

@@ -6,10 +6,11 @@ import os
 
 import click
 
-from .. import targets, workflow
-from ..settings import SHELLS
-from ..targets import shells as shell_target
-from .app import Application, command_edge, json_option
+from ollama_client_setup import plan as targets
+from ollama_client_setup.cli.app import Application, command_edge, json_option
+from ollama_client_setup.config.settings import SHELLS
+from ollama_client_setup.flows import workflow
+from ollama_client_setup.shells import profiles as shell_target
 
 
 @click.command(short_help="Print the exports for a shell, for eval.")

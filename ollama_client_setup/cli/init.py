@@ -9,14 +9,17 @@ from typing import Any
 
 import click
 
-from .. import endpoints, paths, validate, windows, workflow
-from .. import settings as settings_mod
-from ..probe import Probe, probe
-from ..settings import CLIENTS, MODES, SHELLS, Settings
-from ..targets import shells as shell_target
-from .app import Application, command_edge, dry_run_option, json_option
-from .init_prompts import Choices, ask, show_probe
-from .planview import confirm, file_lines, show_dry_run
+from ollama_client_setup.base import paths, validate
+from ollama_client_setup.checks import windows
+from ollama_client_setup.cli.app import Application, command_edge, dry_run_option, json_option
+from ollama_client_setup.cli.init_prompts import Choices, ask, show_probe
+from ollama_client_setup.cli.planview import confirm, file_lines, show_dry_run
+from ollama_client_setup.config import endpoints
+from ollama_client_setup.config import settings as settings_mod
+from ollama_client_setup.config.settings import CLIENTS, MODES, SHELLS, Settings
+from ollama_client_setup.flows import workflow
+from ollama_client_setup.flows.probe import Probe, probe
+from ollama_client_setup.shells import profiles as shell_target
 
 
 def _validated(kind: str, value: Any) -> Any:
@@ -189,8 +192,8 @@ def command(
         _check_model(app, found, target, given)
         given = _clamp_context(app, found, target, given)
         if found.reachable:
-            from .. import fit
-            from .model import fit_warnings
+            from ollama_client_setup.checks import fit
+            from ollama_client_setup.cli.model import fit_warnings
 
             chosen = given.apply(current, os.environ)
             fit_warnings(app, chosen, fit.uses(chosen), strict, chosen=chosen.model)
@@ -247,7 +250,7 @@ def command(
     else:
         app.echo(f"No shell is set up; to load the variables into this one, run:\n  {load}")
     if interactive and not no_smoke and found is not None and found.reachable and settings.model:
-        from .smoke import run_with_progress, show_report
+        from ollama_client_setup.cli.smoke import run_with_progress, show_report
 
         app.echo("")
         show_report(app, run_with_progress(app, settings))
@@ -255,7 +258,7 @@ def command(
 
 def _api_key(from_stdin: bool, forget: bool) -> tuple[str | None, str | None]:
     """(the new key, where it will be kept: "keyring", "file", "" to forget, None to keep)."""
-    from .. import secrets
+    from ollama_client_setup.config import secrets
 
     if from_stdin and forget:
         raise click.UsageError("--api-key-stdin and --no-api-key contradict each other")
@@ -272,7 +275,7 @@ def _api_key(from_stdin: bool, forget: bool) -> tuple[str | None, str | None]:
 
 
 def _keep_key(app: Application, applied: bool, key: str | None, store: str | None) -> None:
-    from .. import secrets
+    from ollama_client_setup.config import secrets
 
     if not applied:
         return
@@ -290,7 +293,7 @@ def _keep_key(app: Application, applied: bool, key: str | None, store: str | Non
 def _check_model(app: Application, found: Probe, settings: Settings, given: Choices) -> None:
     """A model named with --model must be on the server (model use refuses the same way);
     one kept from the settings is only warned about: the server may have lost it."""
-    from ..models import closest, require, resolve_name
+    from ollama_client_setup.checks.catalog import closest, require, resolve_name
 
     if not (found.reachable and settings.model):
         return
@@ -312,9 +315,9 @@ def _clamp_context(app: Application, found: Probe, settings: Settings, given: Ch
     but a client asking for more makes the server reload the model)."""
     if not (given.context and found.reachable and settings.model):
         return given
-    from ..connect import connect
-    from ..models import details_for, resolve_name
-    from ..server import ServerError
+    from ollama_client_setup.checks.catalog import details_for, resolve_name
+    from ollama_client_setup.net.connect import connect
+    from ollama_client_setup.net.ollama import ServerError
 
     name = resolve_name(settings.model, found.models)
     if name is None:
@@ -333,7 +336,7 @@ def _clamp_context(app: Application, found: Probe, settings: Settings, given: Ch
 def _server_spelling(found: Probe, given: Choices) -> Choices:
     """--model testmodel is kept as the server names it (testmodel:latest), so what the
     files say matches /api/ps and /api/tags exactly (docs/server.md, "Model names")."""
-    from ..models import resolve_name
+    from ollama_client_setup.checks.catalog import resolve_name
 
     name = resolve_name(given.model, found.models) if given.model else None
     return replace(given, model=name) if name and name != given.model else given
@@ -344,8 +347,8 @@ def _measure_windows(
 ) -> Choices:
     """The server's window for each model in use that it has (one request each, which
     loads the model), so every client is pinned to or told the same number."""
-    from ..models import resolve_name
-    from . import windowview
+    from ollama_client_setup.checks.catalog import resolve_name
+    from ollama_client_setup.cli import windowview
 
     models = [m for m in windows.models_in_use(target) if resolve_name(m, found.models)]
     learnt = windowview.measure(app, target, models, timeout, skip="--no-probe")
@@ -356,7 +359,7 @@ def _measure_windows(
 
 def _describe_clients(app: Application, settings: Settings) -> None:
     """How to use each configured client now (e.g. `claude-ollama`, a Codex profile)."""
-    from ..targets import clients
+    from ollama_client_setup.clients import base as clients
 
     for name in settings.clients:
         ctx = clients.context(settings, name, os.environ)
@@ -364,7 +367,7 @@ def _describe_clients(app: Application, settings: Settings) -> None:
 
 
 def _hint_clients(app: Application, settings: Settings) -> None:
-    from ..targets import clients
+    from ollama_client_setup.clients import base as clients
 
     found = [c for c in clients.detect(os.environ) if c not in settings.clients]
     if found:

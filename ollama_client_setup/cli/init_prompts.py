@@ -9,12 +9,13 @@ from typing import Any
 
 import click
 
-from .. import endpoints, validate
-from .. import names as model_names
-from ..probe import Probe, probe
-from ..settings import CLIENTS, SHELLS, Overrides, Settings
-from ..targets import shells as shell_target
-from .app import Application
+from ollama_client_setup.base import names as model_names
+from ollama_client_setup.base import validate
+from ollama_client_setup.cli.app import Application
+from ollama_client_setup.config import endpoints
+from ollama_client_setup.config.settings import CLIENTS, SHELLS, Overrides, Settings
+from ollama_client_setup.flows.probe import Probe, probe
+from ollama_client_setup.shells import profiles as shell_target
 
 
 @dataclass(frozen=True)
@@ -69,7 +70,7 @@ class Choices:
             else (self.api_key_store or None),
         )
         # Windows of models no client uses any more go (they would linger in Codex's catalog).
-        from .. import windows
+        from ollama_client_setup.checks import windows
 
         measured = self.windows if self.windows is not None else new.windows
         new = new.with_changes(windows=windows.merged(new.with_changes(windows={}), measured))
@@ -78,7 +79,7 @@ class Choices:
         if self.codex_mode:
             new = new.with_options("codex", mode=self.codex_mode)
         if self.context:
-            from ..fit import NEEDS
+            from ollama_client_setup.checks.fit import NEEDS
 
             for need in NEEDS:
                 if need.requests_context and need.role == "chat" and need.client in new.clients:
@@ -137,7 +138,7 @@ def ask(
         "Shells to set up", default=" ".join(detected_shells) or "none", value_proc=_names(SHELLS)
     )
 
-    from ..targets import clients as client_targets
+    from ollama_client_setup.clients import base as client_targets
 
     default_clients = list(current.clients) or client_targets.detect(environ)
     clients = given.clients or click.prompt(
@@ -199,8 +200,8 @@ def show_probe(app: Application, found: Probe, settings: Settings, closing: str)
 
 def _misfits(info: Any, clients: tuple[str, ...]) -> list[str]:
     """The chosen clients this model cannot serve, with the reason in a word or two."""
-    from .. import fit
-    from ..models import offer
+    from ollama_client_setup.checks import fit
+    from ollama_client_setup.checks.catalog import offer
 
     out = []
     for client in clients:
@@ -215,7 +216,7 @@ def _misfits(info: Any, clients: tuple[str, ...]) -> list[str]:
 def _pick_model(
     found: Probe, current: str | None, settings: Settings, clients: tuple[str, ...] = ()
 ) -> str | None:
-    from ..models import usable_name
+    from ollama_client_setup.checks.catalog import usable_name
 
     offered = sorted(filter(usable_name, found.models)) if found.reachable else []
     if not offered:
@@ -274,9 +275,9 @@ def _ask_name(label: str, current: str | None) -> str | None:
 
 
 def _catalog(settings: Settings) -> list[Any]:
-    from ..connect import connect
-    from ..models import catalog
-    from ..server import ServerError
+    from ollama_client_setup.checks.catalog import catalog
+    from ollama_client_setup.net.connect import connect
+    from ollama_client_setup.net.ollama import ServerError
 
     try:
         with connect(settings, timeout=5.0) as client:
@@ -288,7 +289,7 @@ def _catalog(settings: Settings) -> list[Any]:
 def _describe(info: Any) -> str:
     if info is None:
         return ""
-    from ..models import human_size, human_tokens
+    from ollama_client_setup.checks.catalog import human_size, human_tokens
 
     parts = [p for p in (info.parameter_size, info.quantization) if p]
     parts.append(human_size(info.size))

@@ -8,9 +8,9 @@ import sys
 
 import click
 
-from .. import __version__
-from ..exitcodes import ExitCode
-from .app import Application
+from ollama_client_setup import __version__
+from ollama_client_setup.base.exitcodes import ExitCode
+from ollama_client_setup.cli.app import Application
 
 #: Set by main() (the real entry point) to when the process started, so time budgets count
 #: the user's whole wait; None when the CLI is driven in-process (tests).
@@ -92,7 +92,7 @@ def main() -> None:
     """Run the CLI. With --json, usage errors and bugs also come as one JSON document, so a
     script reading stdout is never left with nothing (or a traceback) to parse."""
     global STARTED
-    from .. import IMPORTED
+    from ollama_client_setup import IMPORTED
 
     STARTED = IMPORTED
     as_json = "--json" in sys.argv[1:]
@@ -129,7 +129,7 @@ def main() -> None:
 
 
 def _emit_error(code: int, kind: str, message: str, hint: str) -> None:
-    from ..output import dumps, envelope
+    from ollama_client_setup.base.output import dumps, envelope
 
     command = " ".join(a for a in sys.argv[1:3] if not a.startswith("-")) or "ollama-client-setup"
     click.echo(

@@ -6,12 +6,21 @@ from typing import Any
 
 import click
 
-from .. import endpoints, fit, validate, windows, workflow
-from ..errors import LoadFailed, RefusedError, ServerAnswerError, SetupError, UnreachableError
-from ..settings import CLIENTS, Settings
-from . import windowview
-from .app import Application, command_edge, dry_run_option, json_option
-from .planview import file_lines, show_dry_run
+from ollama_client_setup.base import validate
+from ollama_client_setup.base.errors import (
+    LoadFailed,
+    RefusedError,
+    ServerAnswerError,
+    SetupError,
+    UnreachableError,
+)
+from ollama_client_setup.checks import fit, windows
+from ollama_client_setup.cli import windowview
+from ollama_client_setup.cli.app import Application, command_edge, dry_run_option, json_option
+from ollama_client_setup.cli.planview import file_lines, show_dry_run
+from ollama_client_setup.config import endpoints
+from ollama_client_setup.config.settings import CLIENTS, Settings
+from ollama_client_setup.flows import workflow
 
 #: How long a load of the model may take: a cold 20 GB model over a slow disk takes minutes.
 load_timeout_option = click.option(
@@ -31,7 +40,7 @@ def command() -> None:
 
 
 def _server(settings: Settings, timeout: float = 5.0) -> Any:
-    from ..connect import connect
+    from ollama_client_setup.net.connect import connect
 
     return connect(settings, timeout=timeout)
 
@@ -54,8 +63,8 @@ def _server_error(settings: Settings, exc: Any, extra_hint: str = "") -> SetupEr
 @command_edge("model list")
 def list_models(app: Application, as_json: bool) -> None:
     """The server's models: size, parameters, quantisation, context, tools, loaded now."""
-    from ..models import catalog, human_size, human_tokens
-    from ..server import ServerError
+    from ollama_client_setup.checks.catalog import catalog, human_size, human_tokens
+    from ollama_client_setup.net.ollama import ServerError
 
     settings = workflow.require_settings()
     try:
@@ -63,7 +72,7 @@ def list_models(app: Application, as_json: bool) -> None:
             infos = catalog(client)
     except ServerError as exc:
         raise _server_error(settings, exc) from None
-    from ..models import offer
+    from ollama_client_setup.checks.catalog import offer
 
     used = fit.by_model(settings)
     fits: dict[str, dict[str, dict[str, Any]]] = {}
@@ -115,8 +124,8 @@ def fit_warnings(
     """Warn (or, with --strict, refuse) when a model lacks what a managed client needs.
     A model that cannot chat at all (an embedding model) is always refused, `chosen` (the
     model being set) too when no client uses it yet."""
-    from ..models import details_for, offer
-    from ..server import ServerError
+    from ollama_client_setup.checks.catalog import details_for, offer
+    from ollama_client_setup.net.ollama import ServerError
 
     wanted = [m for _, _, m in affected] + ([chosen] if chosen else [])
     if not wanted:
@@ -286,8 +295,8 @@ def use(
 def warm(app: Application, name: str | None, load_timeout: float, as_json: bool) -> None:
     """Load the model (default: the configured one) on the server now, so the first real
     request does not wait for it; slow first answers are usually this load."""
-    from ..models import warm as load
-    from ..server import ServerError
+    from ollama_client_setup.checks.catalog import warm as load
+    from ollama_client_setup.net.ollama import ServerError
 
     settings = workflow.require_settings()
     name = name or settings.model
@@ -300,7 +309,7 @@ def warm(app: Application, name: str | None, load_timeout: float, as_json: bool)
     except ServerError as exc:
         if exc.category.value in ("dns", "refused", "timeout", "unreachable", "reset"):
             raise _server_error(settings, exc) from None
-        from ..doctor import server_fix
+        from ollama_client_setup.checks.doctor import server_fix
 
         fix = server_fix.for_failure(settings, exc, name)
         raise LoadFailed(
@@ -321,8 +330,8 @@ def warm(app: Application, name: str | None, load_timeout: float, as_json: bool)
 
 def _checked(settings: Settings, name: str) -> str:
     """The server's own name for the model; refuses names the server does not have."""
-    from ..models import require
-    from ..server import ServerError
+    from ollama_client_setup.checks.catalog import require
+    from ollama_client_setup.net.ollama import ServerError
 
     try:
         with _server(settings) as server:

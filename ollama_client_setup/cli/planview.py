@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import click
 
-from .. import paths
-from ..edits.engine import Plan
-from .app import Application
+from ollama_client_setup.base import paths
+from ollama_client_setup.cli.app import Application
+from ollama_client_setup.edits.engine import Plan
 
 _VERBS = {"create": "create", "update": "update", "delete": "remove", "unchanged": "keep"}
 _DONE = {"create": "created", "update": "updated", "delete": "removed", "unchanged": "kept"}

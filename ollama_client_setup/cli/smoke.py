@@ -8,10 +8,11 @@ from typing import Any
 
 import click
 
-from .. import validate, workflow
-from ..exitcodes import ExitCode
-from .app import Application, command_edge, json_option
-from .checkview import QUIET, echo_result
+from ollama_client_setup.base import validate
+from ollama_client_setup.base.exitcodes import ExitCode
+from ollama_client_setup.cli.app import Application, command_edge, json_option
+from ollama_client_setup.cli.checkview import QUIET, echo_result
+from ollama_client_setup.flows import workflow
 
 #: Kept here as well as in ..smoke so `--help` does not import httpx.
 DEFAULT_BUDGET = 120.0
@@ -113,7 +114,7 @@ def show_report(app: Application, report: Any) -> None:
 
 
 def run_with_progress(app: Application, settings: Any, **kwargs: Any) -> Any:
-    from .. import smoke
+    from ollama_client_setup.checks import smoke
 
     progress = _progress(app)
     try:
@@ -131,9 +132,9 @@ def add_client_steps(app: Application, settings: Any, report: Any, timeout: floa
     """
     import time
 
-    from .. import clientrun
-    from ..doctor.model import Status, skip
-    from ..smoke import Step
+    from ollama_client_setup.base.results import Status, skip
+    from ollama_client_setup.checks import clientrun
+    from ollama_client_setup.checks.smoke import Step
 
     started = time.monotonic()
     if not settings.clients:
@@ -153,7 +154,7 @@ def add_client_steps(app: Application, settings: Any, report: Any, timeout: floa
         finally:
             if progress is not None:
                 click.echo("\r\033[K", err=True, nl=False)
-    from ..doctor.cost import sharing
+    from ollama_client_setup.checks.doctor.cost import sharing
 
     title = "the clients share one runner per model"
     report.steps.append(Step("runners", title, sharing(settings)))

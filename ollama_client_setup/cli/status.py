@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import click
 
-from .. import endpoints, paths, workflow
-from .app import Application, command_edge, json_option
+from ollama_client_setup.base import paths
+from ollama_client_setup.cli.app import Application, command_edge, json_option
+from ollama_client_setup.config import endpoints
+from ollama_client_setup.flows import workflow
+from ollama_client_setup.plan import state
 
 _MARK = {"ok": "ok", "drifted": "drifted", "missing": "missing", "pending": "pending"}
 
@@ -16,7 +19,7 @@ _MARK = {"ok": "ok", "drifted": "drifted", "missing": "missing", "pending": "pen
 def command(app: Application, as_json: bool) -> None:
     """Show the settings, every managed file, and drift, in a few lines."""
     settings = workflow.require_settings()
-    states = workflow.file_states(settings)
+    states = state.file_states(settings)
     in_sync = all(s.state == "ok" for s in states)
     if app.json:
         app.emit(

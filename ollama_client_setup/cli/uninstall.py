@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import click
 
-from .. import workflow
-from ..errors import RefusedError
-from .app import Application, command_edge, dry_run_option, json_option
-from .planview import confirm, file_lines, show_dry_run
+from ollama_client_setup.base.errors import RefusedError
+from ollama_client_setup.cli.app import Application, command_edge, dry_run_option, json_option
+from ollama_client_setup.cli.planview import confirm, file_lines, show_dry_run
+from ollama_client_setup.flows import workflow
 
 
 @click.command()

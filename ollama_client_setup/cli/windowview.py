@@ -3,11 +3,11 @@ means: the number each client is pinned to or told, and any reload it would stil
 
 from __future__ import annotations
 
-from .. import ollama_texts, windows
-from ..doctor import server_fix
-from ..errors import LoadFailed
-from ..settings import Settings
-from .app import Application
+from ollama_client_setup.base.errors import LoadFailed
+from ollama_client_setup.checks import ollama_texts, windows
+from ollama_client_setup.checks.doctor import server_fix
+from ollama_client_setup.cli.app import Application
+from ollama_client_setup.config.settings import Settings
 
 
 def measure(
@@ -25,7 +25,7 @@ def measure(
     `windows.merged`."""
     if not models:
         return {}
-    from ..models import human_tokens
+    from ollama_client_setup.checks.catalog import human_tokens
 
     waiting = f"Loading {', '.join(models)} on the server to learn its window"
     waiting += f" (up to {timeout:g} s; {skip} skips this)" if skip else f" (up to {timeout:g} s)"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from ..errors import ContentError
+from ollama_client_setup.base.errors import ContentError
 
 BEGIN = "# >>> ollama-client-setup >>>"
 END = "# <<< ollama-client-setup <<<"

@@ -8,11 +8,12 @@ receipt, so uninstall works from receipts alone, whatever the settings say by th
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
-from . import blocks
+from ollama_client_setup.edits import blocks
 
 Memo = dict[str, Any]
 
@@ -118,13 +119,17 @@ class ManagedBlock(Change):
         return blocks.remove(current, memo)
 
 
-def revert_for(kind: str) -> type[Change]:
-    """The change class for a receipt's kind. Client kinds are "<client>:<what>"; their
-    modules load lazily, so the first use imports the client."""
-    if kind not in KINDS and ":" in kind:
-        from ..targets import clients
+#: Called with a kind's prefix ("<client>" of "<client>:<what>") when no class is known for
+#: it yet: the clients layer registers the loader that imports that client's module, so
+#: uninstall works from receipts alone while this layer names no client.
+LOADERS: list[Callable[[str], object]] = []
 
-        clients.get(kind.split(":", 1)[0])
+
+def revert_for(kind: str) -> type[Change]:
+    """The change class for a receipt's kind; client kinds load lazily (LOADERS)."""
+    if kind not in KINDS and ":" in kind:
+        for load in LOADERS:
+            load(kind.split(":", 1)[0])
     try:
         return KINDS[kind]
     except KeyError:

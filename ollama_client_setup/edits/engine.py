@@ -13,12 +13,18 @@ import difflib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .. import paths
-from ..errors import ContentError, OSRefused, PlanRefused, Problem, RefusedError
-from . import fsio, text
-from .changes import KINDS, Change, Memo, revert_for
-from .receipts import NAME as RECEIPTS_NAME
-from .receipts import Entry, Receipts
+from ollama_client_setup.base import paths
+from ollama_client_setup.base.errors import (
+    ContentError,
+    OSRefused,
+    PlanRefused,
+    Problem,
+    RefusedError,
+)
+from ollama_client_setup.edits import fsio, text
+from ollama_client_setup.edits.changes import KINDS, Change, Memo, revert_for
+from ollama_client_setup.edits.receipts import NAME as RECEIPTS_NAME
+from ollama_client_setup.edits.receipts import Entry, Receipts
 
 BACKUPS = "backups"
 

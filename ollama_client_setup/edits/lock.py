@@ -16,7 +16,7 @@ import os
 import time
 from pathlib import Path
 
-from ..errors import LockedError
+from ollama_client_setup.base.errors import LockedError
 
 NAME = "lock"
 

@@ -11,8 +11,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..errors import RefusedError
-from . import fsio
+from ollama_client_setup.base.errors import RefusedError
+from ollama_client_setup.edits import fsio
 
 VERSION = 1
 NAME = "receipts.json"

@@ -7,7 +7,7 @@ Each helper module in tests/fakes/ registers its fixtures here so conftest.py st
 # ==== fake tailscale CLI ==============================================================
 # fake_tailscale(state, peer="ollama-server", ip="100.90.1.2") -> Path of a `tailscale`
 # first on PATH (states: tests/fakes/tailscale_states.STATES); no_tailscale: no CLI, no
-# LocalAPI socket. Both also point ollama_client_setup.tailnet away from the real machine.
+# LocalAPI socket. Both also point ollama_client_setup.net.tailnet away from the real machine.
 
 import json
 import os
@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from ollama_client_setup import tailnet
+from ollama_client_setup.net import tailnet
 from tests.fakes import tailscale_states
 
 FAKE_TAILSCALE_SCRIPT = Path(__file__).with_name("tailscale")
