@@ -34,7 +34,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from ollama_client_setup.checks import clientrun  # noqa: E402
+from ollama_client_setup.checks.clientrun import invocation  # noqa: E402
 from tests import realclients  # noqa: E402
 from tests.reliability import sandbox_env  # noqa: E402
 
@@ -62,7 +62,7 @@ def sandbox(base: Path) -> dict[str, str]:
     env = sandbox_env(home)
     env["PATH"] = f"{realclients.BIN}{os.pathsep}{env['PATH']}"
     for name in list(os.environ):
-        if clientrun.stripped(name) or name.startswith(("XDG_", "OLLAMA_CLIENT_SETUP_")):
+        if invocation.stripped(name) or name.startswith(("XDG_", "OLLAMA_CLIENT_SETUP_")):
             del os.environ[name]
     os.environ.update(env)
     return env
@@ -101,7 +101,7 @@ def measure(baseline: bool, slots: int = 1, multiuser: bool = False) -> Measured
             init(fake.port, baseline)
             for name in CLIENTS:
                 session(name, baseline, project)
-                token = clientrun.new_token()
+                token = invocation.new_token()
                 requests, runs = len(fake.requests), len(fake.runs)
                 answered, output = session(name, baseline, project, token)
                 out.answered[name] = answered

@@ -341,7 +341,7 @@ def _same_meaning(rel: str, got: bytes, original: bytes) -> bool:
     if rel.endswith("config.yaml"):
         from ruamel.yaml import YAML
 
-        from ollama_client_setup.clients.continue_ import SCAFFOLD
+        from ollama_client_setup.clients.continue_.entries import SCAFFOLD
 
         mine = YAML(typ="safe", pure=True).load(original.decode("utf-8-sig"))
         have = YAML(typ="safe", pure=True).load(got.decode("utf-8-sig"))

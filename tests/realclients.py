@@ -53,25 +53,23 @@ def session(
     folder (the same for every session, as for a person: the agents put it in their
     prompts), judged as `smoke --clients` judges it. `drop`: variables taken out of the
     client's environment (the benchmark's baseline). Returns (the Result, the output)."""
-    from ollama_client_setup.checks import clientrun
+    from ollama_client_setup.checks.clientrun import invocation, judge, process
     from ollama_client_setup.config import settings as settings_mod
 
     settings = settings_mod.load()
-    token = token or clientrun.new_token()
+    token = token or invocation.new_token()
     # The words start with the token, as a person's next prompt differs from the first
     # character: Claude Code derives its per-prompt billing line from the prompt's opening.
-    prompt = f"{token}. " + clientrun.PROMPT.format(token=token)
-    inv = clientrun.invocation(settings, name, prompt, os.environ)
+    prompt = f"{token}. " + invocation.PROMPT.format(token=token)
+    inv = invocation.invocation(settings, name, prompt, os.environ)
     for variable in drop:
         inv.env.pop(variable, None)
     path = shutil.which(inv.program, path=inv.env["PATH"])
     assert path is not None, f"{inv.program} is not on PATH"
     project.mkdir(parents=True, exist_ok=True)
     env = {**inv.env, "PWD": str(project)}
-    done = clientrun.execute([path, *inv.args], env=env, cwd=str(project), timeout=timeout)
-    result = clientrun.judge(
-        inv, done, token=token, prompt=prompt, timeout=timeout, settings=settings
-    )
+    done = process.execute([path, *inv.args], env=env, cwd=str(project), timeout=timeout)
+    result = judge.judge(inv, done, token=token, prompt=prompt, timeout=timeout, settings=settings)
     return result, done.output
 
 
@@ -106,7 +104,8 @@ AGENT_WINDOW = 65536
 def agent_server(slots: int = 1, multiuser: bool = False) -> Any:
     """A fake Ollama (not started) for the real agents: one model, the window above,
     `slots` prompt slots (OLLAMA_NUM_PARALLEL) and the multi-user cache on or off."""
-    from tests.fakes.ollama import FakeModel, FakeOllama
+    from tests.fakes.ollama import FakeOllama
+    from tests.fakes.ollama_models import FakeModel
 
     model = FakeModel(
         AGENT_MODEL, family="qwen3moe", architecture="qwen3moe", context_length=262144

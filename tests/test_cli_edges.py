@@ -113,8 +113,9 @@ def test_init_without_shells_does_not_promise_new_terminals() -> None:
 
 
 def test_the_prompts_take_names_in_any_case() -> None:
+    from ollama_client_setup.base.registry import CLIENTS
     from ollama_client_setup.cli.init_prompts import _names
-    from ollama_client_setup.config.settings import CLIENTS, SHELLS
+    from ollama_client_setup.config.settings import SHELLS
 
     assert _names(CLIENTS)("Aider, Claude-Code") == ("aider", "claude-code")
     assert _names(SHELLS)("ZSH bash") == ("zsh", "bash")

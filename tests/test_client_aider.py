@@ -13,7 +13,7 @@ from tests.helpers import run, snapshot
 CLIENT = ("--client", "aider")
 
 # Odd spacing, quotes, `~`, a flow list, a non-ASCII comment and a wrong /v1 base from an
-# old copy of the seed: ruamel's dumper would rewrite several of these lines.
+# an old copy of the example config: ruamel's dumper would rewrite several of these lines.
 ORIGINAL = """\
 # ~/.aider.conf.yml — my settings
 ##########
@@ -22,7 +22,7 @@ model:   "gpt-4o"    # the usual
 # keys live in .env
 set-env:
   - FOO=bar
-  - 'OLLAMA_API_BASE=http://old-box:11434/v1'   # from the old seed doc
+  - 'OLLAMA_API_BASE=http://old-box:11434/v1'   # from an old guide
   - BAZ=1
 
 auto-commits: no
@@ -162,10 +162,11 @@ def test_malformed_file_is_refused_and_nothing_changes(
 
 def test_detected_by_its_config_file(sandbox_home: Path) -> None:
     from ollama_client_setup.clients import base as clients
+    from ollama_client_setup.plan.machine import look_for_clients
 
-    assert not clients.get("aider").detected({"PATH": ""})
+    assert not clients.get("aider").detected(look_for_clients({"PATH": ""}))
     conf(sandbox_home).write_text("model: gpt-4o\n")
-    assert clients.get("aider").detected({"PATH": ""})
+    assert clients.get("aider").detected(look_for_clients({"PATH": ""}))
 
 
 # --- render and revert directly, over awkward inputs ------------------------------------
@@ -188,7 +189,7 @@ AWKWARD = [
 
 @pytest.mark.parametrize("original", AWKWARD)
 def test_render_switch_revert_round_trip(original: str) -> None:
-    from ollama_client_setup.clients.aider import AiderConf
+    from ollama_client_setup.clients.aider.conf import AiderConf
 
     def change(model: str) -> AiderConf:
         return AiderConf(Path("/x"), "aider", model, "http://h:11434")
@@ -351,7 +352,7 @@ SETTINGS_AWKWARD = [
 
 @pytest.mark.parametrize("original", SETTINGS_AWKWARD)
 def test_model_settings_render_switch_revert_round_trip(original: str | None) -> None:
-    from ollama_client_setup.clients.aider import AiderModelSettings
+    from ollama_client_setup.clients.aider.model_settings import AiderModelSettings
 
     def render(text: str | None, model: str, num_ctx: int) -> tuple[str, dict | None]:
         rendered = AiderModelSettings(Path("/x"), "aider", model, num_ctx).render(text)

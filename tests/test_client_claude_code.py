@@ -280,9 +280,13 @@ def test_render_switch_revert_round_trip(original: str) -> None:
     from ollama_client_setup.clients.base import ClientContext
     from ollama_client_setup.clients.claude_code import SettingsEnv, variables
     from ollama_client_setup.config.settings import ClientOptions
+    from ollama_client_setup.shells.machine import Machine
 
     def change(model: str, root: str) -> SettingsEnv:
-        ctx = ClientContext("claude-code", root, root + "/v1", model, ClientOptions(), None, {})
+        machine = Machine(Path("/home/x"), {})
+        ctx = ClientContext(
+            "claude-code", root, root + "/v1", model, ClientOptions(), None, machine
+        )
         return SettingsEnv(Path("/x"), "claude-code", variables(ctx))
 
     first = change("m", "http://h:1").render(original)

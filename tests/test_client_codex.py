@@ -315,7 +315,7 @@ AWKWARD = [
 
 @pytest.mark.parametrize("original", AWKWARD)
 def test_render_switch_revert_round_trip(original: str) -> None:
-    from ollama_client_setup.clients.codex import CodexDefault
+    from ollama_client_setup.clients.codex.config_toml import CodexDefault
 
     first = CodexDefault(Path("/x"), "codex", "m", "http://h:1/v1").render(original)
     second = CodexDefault(Path("/x"), "codex", "m2", "http://o:2/v1").render(first.text)

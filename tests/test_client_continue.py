@@ -265,39 +265,42 @@ AWKWARD_JSON = ["{}", '{"models": []}', '{"models": [{"title": "a"}], /* c */ "x
 def _ctx(model: str, autocomplete: str | None):
     from ollama_client_setup.clients.base import ClientContext
     from ollama_client_setup.config.settings import ClientOptions
+    from ollama_client_setup.shells.machine import Machine
 
     options = ClientOptions(autocomplete_model=autocomplete)
-    return ClientContext("continue", "http://h:1", "http://h:1/v1", model, options, None, {})
+    machine = Machine(Path("/home/x"), {})
+    return ClientContext("continue", "http://h:1", "http://h:1/v1", model, options, None, machine)
 
 
 @pytest.mark.parametrize("original", AWKWARD_YAML)
 def test_yaml_render_switch_revert_round_trip(original: str) -> None:
-    from ollama_client_setup.clients import continue_ as c
+    from ollama_client_setup.clients.continue_ import entries, yaml_config
 
-    def change(model: str) -> c.ContinueYaml:
+    def change(model: str) -> yaml_config.ContinueYaml:
         ctx = _ctx(model, "ac")
-        entries = [c.yaml_entry(role, name, ctx) for role, name in c.wanted(ctx)]
-        return c.ContinueYaml(Path("/x"), "continue", entries)
+        wanted = [yaml_config.yaml_entry(role, name, ctx) for role, name in entries.wanted(ctx)]
+        return yaml_config.ContinueYaml(Path("/x"), "continue", wanted)
 
     first = change("m").render(original)
     second = change("m2").render(first.text)
     assert second.memo is None
-    assert c.ContinueYaml.revert(second.text or "", first.memo) == original
+    assert yaml_config.ContinueYaml.revert(second.text or "", first.memo) == original
 
 
 @pytest.mark.parametrize("original", AWKWARD_JSON)
 def test_json_render_switch_revert_round_trip(original: str) -> None:
-    from ollama_client_setup.clients import continue_ as c
+    from ollama_client_setup.clients.continue_ import json_config
 
-    def change(model: str, autocomplete: str) -> c.ContinueJson:
+    def change(model: str, autocomplete: str) -> json_config.ContinueJson:
         ctx = _ctx(model, autocomplete)
-        chat, tab = c.json_entry(model, False, ctx), c.json_entry(autocomplete, True, ctx)
-        return c.ContinueJson(Path("/x"), "continue", chat, tab)
+        chat = json_config.json_entry(model, False, ctx)
+        tab = json_config.json_entry(autocomplete, True, ctx)
+        return json_config.ContinueJson(Path("/x"), "continue", chat, tab)
 
     first = change("m", "ac").render(original)
     second = change("m2", "ac2").render(first.text)
     assert second.memo is None
-    assert c.ContinueJson.revert(second.text or "", first.memo) == original
+    assert json_config.ContinueJson.revert(second.text or "", first.memo) == original
 
 
 # --- the entries' names survive a model switch (issue 15, item 5) ---------------------------
@@ -306,20 +309,24 @@ def test_json_render_switch_revert_round_trip(original: str) -> None:
 def earlier_names(monkeypatch: pytest.MonkeyPatch) -> None:
     """Make init write what versions before issue 15 wrote: entries named after their model
     (`m (ollama-client-setup)`, `MODEL autocomplete (ollama-client-setup)`)."""
-    from ollama_client_setup.clients import continue_ as c
+    from ollama_client_setup.clients import continue_ as client
+    from ollama_client_setup.clients.continue_ import entries, json_config, yaml_config
 
     def old(entry: dict, autocomplete: bool, key: str) -> dict:
-        entry[key] = entry["model"] + (" autocomplete" if autocomplete else "") + c.OWN_SUFFIX
+        entry[key] = entry["model"] + (" autocomplete" if autocomplete else "") + entries.OWN_SUFFIX
         return entry
 
-    yaml_entry, json_entry = c.yaml_entry, c.json_entry
+    yaml_entry, json_entry = yaml_config.yaml_entry, json_config.json_entry
+    # The client looks the two up in its own module (clients/continue_/__init__.py).
     monkeypatch.setattr(
-        c,
+        client,
         "yaml_entry",
-        lambda role, model, ctx: old(yaml_entry(role, model, ctx), role == c.AUTOCOMPLETE, "name"),
+        lambda role, model, ctx: old(
+            yaml_entry(role, model, ctx), role == entries.AUTOCOMPLETE, "name"
+        ),
     )
     monkeypatch.setattr(
-        c, "json_entry", lambda model, ac, ctx: old(json_entry(model, ac, ctx), ac, "title")
+        client, "json_entry", lambda model, ac, ctx: old(json_entry(model, ac, ctx), ac, "title")
     )
 
 

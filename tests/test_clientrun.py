@@ -22,7 +22,7 @@ import pytest
 
 from ollama_client_setup.base.exitcodes import ExitCode
 from ollama_client_setup.base.results import Status
-from ollama_client_setup.checks import clientrun
+from ollama_client_setup.checks.clientrun import invocation, judge, process, runner, transcript
 from ollama_client_setup.cli import smoke as smoke_cli
 from ollama_client_setup.config import settings as settings_mod
 from tests import realclients
@@ -90,7 +90,7 @@ def install(bin_dir: Path, *clients: str) -> None:
 
 
 def run_one(settings: settings_mod.Settings, name: str, timeout: float = 10.0) -> Any:
-    [(ran, result)] = clientrun.run_clients(
+    [(ran, result)] = runner.run_clients(
         settings, names=[name], timeout=timeout, token=TOKEN, environ=os.environ
     )
     assert ran == name
@@ -118,7 +118,7 @@ def test_each_client_answers_from_the_server(fake: FakeOllama, bin_dir: Path, na
 def test_claude_launcher_mode_gets_the_launcher_variables(fake: FakeOllama, bin_dir: Path) -> None:
     settings = setup(fake.port, "claude-code")
     install(bin_dir, "claude")
-    inv = clientrun.invocation(settings, "claude-code", "hi", os.environ)
+    inv = invocation.invocation(settings, "claude-code", "hi", os.environ)
     assert inv.env["ANTHROPIC_BASE_URL"] == fake.url
     assert inv.env["CLAUDE_CODE_MAX_RETRIES"] == "0"
     assert inv.args == ("-p", "hi", "--output-format", "json")
@@ -134,7 +134,7 @@ def test_claude_launcher_mode_gets_the_launcher_variables(fake: FakeOllama, bin_
 def test_claude_settings_mode_runs_plain_claude(fake: FakeOllama, bin_dir: Path) -> None:
     settings = setup(fake.port, "claude-code", extra=("--claude-code-mode", "settings"))
     install(bin_dir, "claude")
-    inv = clientrun.invocation(settings, "claude-code", "hi", os.environ)
+    inv = invocation.invocation(settings, "claude-code", "hi", os.environ)
     assert "ANTHROPIC_BASE_URL" not in inv.env  # settings.json gives it, not the run
     assert inv.shown.startswith("CLAUDE_CODE_MAX_RETRIES=0 claude -p hi")
     assert run_one(settings, "claude-code").status is Status.OK
@@ -143,10 +143,10 @@ def test_claude_settings_mode_runs_plain_claude(fake: FakeOllama, bin_dir: Path)
 
 def test_codex_profile_only_in_profile_mode(fake: FakeOllama, bin_dir: Path) -> None:
     profile = setup(fake.port, "codex")
-    args = clientrun.invocation(profile, "codex", "hi", os.environ).args
+    args = invocation.invocation(profile, "codex", "hi", os.environ).args
     assert args == ("exec", "--skip-git-repo-check", "--profile", "ollama-server", "hi")
     default = setup(fake.port, "codex", extra=("--codex-mode", "default"))
-    args = clientrun.invocation(default, "codex", "hi", os.environ).args
+    args = invocation.invocation(default, "codex", "hi", os.environ).args
     assert args == ("exec", "--skip-git-repo-check", "hi")
     install(bin_dir, "codex")
     fake.clear_requests()
@@ -165,11 +165,11 @@ def test_stale_exports_in_this_process_do_not_leak(
     monkeypatch.setenv("OPENAI_BASE_URL", stale + "/v1")
     monkeypatch.setenv("OPENCODE_CONFIG", "/nonexistent/opencode.json")
     monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-real-key")
-    env = clientrun.environment(settings, os.environ)
+    env = invocation.environment(settings, os.environ)
     assert env["OLLAMA_API_BASE"] == fake.url and env["AIDER_MODEL"] == f"ollama_chat/{MODEL}"
     assert "ANTHROPIC_API_KEY" not in env
     assert env["HOME"] == os.environ["HOME"]  # locations stay
-    runs = clientrun.run_clients(settings, token=TOKEN)
+    runs = runner.run_clients(settings, token=TOKEN)
     assert [(n, r.status) for n, r in runs] == [("aider", Status.OK), ("opencode", Status.OK)]
 
 
@@ -205,7 +205,7 @@ def test_codex_reconnecting_loop_ends_at_the_timeout(closed_port: int, bin_dir: 
     )
     assert 2.0 <= result.data["total_s"] < 6.0
     assert "Reconnecting..." in result.detail and "similar lines]" in result.detail
-    assert len(result.detail) <= clientrun.DETAIL_CHARS + 200
+    assert len(result.detail) <= transcript.DETAIL_CHARS + 200
 
 
 @pytest.mark.parametrize("name", list(PROGRAMS))
@@ -247,7 +247,7 @@ def test_server_error_is_an_http_error(fake: FakeOllama, bin_dir: Path) -> None:
 def test_not_installed_is_skipped_with_the_install_command(fake: FakeOllama, bin_dir: Path) -> None:
     settings = setup(fake.port, "aider", "continue")
     fake.clear_requests()  # init's own request, which learnt the window
-    runs = dict(clientrun.run_clients(settings, token=TOKEN))
+    runs = dict(runner.run_clients(settings, token=TOKEN))
     assert runs["continue"].status is Status.SKIP
     assert runs["continue"].summary == (
         "skipped: cn is not installed (npm install -g @continuedev/cli)"
@@ -261,14 +261,14 @@ def test_not_installed_is_skipped_with_the_install_command(fake: FakeOllama, bin
 
 def judged(output: str, exit_code: int | None = 0, *, client: str = "aider") -> Any:
     settings = settings_mod.Settings(host="ollama-server", model=MODEL, clients=(client,))
-    prompt = clientrun.PROMPT.format(token=TOKEN)
-    inv = clientrun.invocation(settings, client, prompt, {})
-    done = clientrun.Finished(exit_code, output, exit_code is None, 1.0)
-    return clientrun.judge(inv, done, token=TOKEN, prompt=prompt, timeout=5, settings=settings)
+    prompt = invocation.PROMPT.format(token=TOKEN)
+    inv = invocation.invocation(settings, client, prompt, {})
+    done = process.Finished(exit_code, output, exit_code is None, 1.0)
+    return judge.judge(inv, done, token=TOKEN, prompt=prompt, timeout=5, settings=settings)
 
 
 def test_an_echo_of_the_prompt_is_not_an_answer() -> None:
-    prompt = clientrun.PROMPT.format(token=TOKEN)
+    prompt = invocation.PROMPT.format(token=TOKEN)
     assert judged(f"user\n{prompt}\ncodex\nSure!", client="codex").status is Status.WARN
     assert judged(f"user\n{prompt}\ncodex\n{TOKEN.lower()}", client="codex").status is Status.OK
     assert judged("PINEAPPLE-71").status is Status.WARN  # another word
@@ -323,35 +323,35 @@ def test_the_detail_keeps_the_last_lines_and_the_line_that_matters() -> None:
     lines = ["Ollama_chatException - [Errno 111] Connection refused"] + [
         f"line {i} of a long story" + "." * 100 for i in range(40)
     ]
-    text = clientrun.excerpt("\n".join(lines), "ollama-server", keep=lines[0])
+    text = transcript.excerpt("\n".join(lines), "ollama-server", keep=lines[0])
     assert text.startswith(lines[0]) or "Connection refused" in text
-    assert len(text) <= clientrun.DETAIL_CHARS
+    assert len(text) <= transcript.DETAIL_CHARS
 
 
 def test_output_is_capped_and_the_process_group_killed(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(clientrun, "DRAIN_GRACE", 0.3)
+    monkeypatch.setattr(process, "DRAIN_GRACE", 0.3)
     # A program that floods its output and leaves a child behind holding the pipe.
     script = tmp_path / "flood.sh"
     script.write_text("#!/bin/sh\n(sleep 30) &\nyes flood | head -c 2000000\necho END\n")
     script.chmod(0o755)
-    done = clientrun.execute([str(script)], env=os.environ, cwd=str(tmp_path), timeout=10)
+    done = process.execute([str(script)], env=os.environ, cwd=str(tmp_path), timeout=10)
     assert done.exit_code == 0 and not done.timed_out
     assert done.output.rstrip().endswith("END")
     assert "bytes left out" in done.output
-    assert len(done.output) < clientrun.OUTPUT_HEAD + clientrun.OUTPUT_TAIL + 100
+    assert len(done.output) < process.OUTPUT_HEAD + process.OUTPUT_TAIL + 100
     assert done.elapsed < 5  # the leftover child was killed, not waited for
 
 
 def test_version_parsing() -> None:
-    assert clientrun.parse_version("aider 0.86.1") == "0.86.1"
-    assert clientrun.parse_version("2.1.3 (Claude Code)") == "2.1.3"
-    assert clientrun.parse_version("codex-cli 0.169.0") == "0.169.0"
-    assert clientrun.parse_version("v1.18.0-beta.2\n") == "1.18.0-beta.2"
-    assert clientrun.parse_version("no version here") is None
+    assert process.parse_version("aider 0.86.1") == "0.86.1"
+    assert process.parse_version("2.1.3 (Claude Code)") == "2.1.3"
+    assert process.parse_version("codex-cli 0.169.0") == "0.169.0"
+    assert process.parse_version("v1.18.0-beta.2\n") == "1.18.0-beta.2"
+    assert process.parse_version("no version here") is None
     warned = "(node:12) Warning: punycode is deprecated in v21.0.0\n0.5.1\n"
-    assert clientrun.parse_version(warned) == "0.5.1"
+    assert process.parse_version(warned) == "0.5.1"
 
 
 def test_a_real_api_key_comes_from_the_key_file_as_in_the_env_files(
@@ -361,13 +361,13 @@ def test_a_real_api_key_comes_from_the_key_file_as_in_the_env_files(
 
     monkeypatch.setenv("OPENAI_API_KEY", "sk-stale")
     plain = settings_mod.Settings(host="ollama-server", model=MODEL, clients=("aider",))
-    assert clientrun.environment(plain, os.environ)["OPENAI_API_KEY"] == "ollama"
+    assert invocation.environment(plain, os.environ)["OPENAI_API_KEY"] == "ollama"
     keyed = dataclasses.replace(plain, api_key_store="file")
     secrets.key_file().parent.mkdir(parents=True, exist_ok=True)
     secrets.key_file().write_text("sk-proxy-key\n")
-    assert clientrun.environment(keyed, os.environ)["OPENAI_API_KEY"] == "sk-proxy-key"
+    assert invocation.environment(keyed, os.environ)["OPENAI_API_KEY"] == "sk-proxy-key"
     secrets.key_file().unlink()
-    assert "OPENAI_API_KEY" not in clientrun.environment(keyed, os.environ)
+    assert "OPENAI_API_KEY" not in invocation.environment(keyed, os.environ)
 
 
 # -- smoke --clients and doctor --deep ----------------------------------------------------------
@@ -400,8 +400,8 @@ def test_codex_runs_last_so_its_loop_cannot_starve_the_others(
     settings = setup(closed_port, "codex", "aider")
     install(bin_dir, "codex", "aider")
     order: list[str] = []
-    monkeypatch.setattr(clientrun, "MIN_RUN", 0.5)
-    runs = clientrun.run_clients(
+    monkeypatch.setattr(runner, "MIN_RUN", 0.5)
+    runs = runner.run_clients(
         settings, token=TOKEN, progress=order.append, deadline=time.monotonic() + 2.5
     )
     assert [n for n, _ in runs] == ["codex", "aider"]  # shown in the settings' order
@@ -426,7 +426,7 @@ def test_smoke_without_clients_flag_runs_none(fake: FakeOllama, bin_dir: Path) -
     install(bin_dir, "aider")
     data = run_json("smoke")
     assert not [s for s in data["result"]["steps"] if s["id"].startswith("run")]
-    assert smoke_cli.DEFAULT_CLIENT_TIMEOUT == clientrun.DEFAULT_TIMEOUT
+    assert smoke_cli.DEFAULT_CLIENT_TIMEOUT == runner.DEFAULT_TIMEOUT
 
 
 def test_doctor_deep_runs_the_clients(

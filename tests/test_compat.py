@@ -63,10 +63,10 @@ def test_at_least(version: str | None, minimum: str, expected: bool | None) -> N
 
 
 def test_the_table_holds_the_reference_floors() -> None:
-    floors = {f.client: f.minimum for f in compat.FLOORS}
+    floors = {f.client: f.minimum for f in compat.floors()}
     assert floors == {"claude-code": "0.14.0", "codex": "0.13.4"}
     assert compat.ROUTES["/v1/messages"] == floors["claude-code"]
-    assert all(compat.parse(f.minimum) for f in compat.FLOORS)
+    assert all(compat.parse(f.minimum) for f in compat.floors())
 
 
 def test_assess() -> None:

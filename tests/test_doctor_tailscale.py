@@ -101,7 +101,7 @@ def test_own_key_expired_and_dns_says_connect_first(closed_port: int, fake_tails
     assert f"key expired on {ts.SELF_KEY_EXPIRY}" in running["summary"]
     assert running["fix"]["command"] == "tailscale up --force-reauth"
     dns = checks["dns.resolve"]
-    assert "connect it first" in dns["fix"]["text"]
+    assert "resolve only while Tailscale is connected: fix that first" in dns["fix"]["text"]
     assert dns["fix"]["command"] == "tailscale up --force-reauth"  # not "use the IP"
 
 
@@ -114,7 +114,8 @@ def test_dns_fix_says_connect_tailscale_first(
 ) -> None:
     fake_tailscale(state)
     fix = doctor(closed_port, "ollama-server")["dns.resolve"]["fix"]
-    assert "connect it first" in fix["text"] and "ollama-server" in fix["text"]
+    assert "resolve only while Tailscale is connected: fix that first" in fix["text"]
+    assert "ollama-server" in fix["text"]
     if command:
         assert fix["command"] == command
 

@@ -9,7 +9,9 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from tests.fakes.ollama import FakeModel, FakeOllama, Fault
+from tests.fakes.ollama import FakeOllama
+from tests.fakes.ollama_faults import Fault
+from tests.fakes.ollama_models import FakeModel
 from tests.fakes.scheduler import prompt_for
 
 

@@ -12,7 +12,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.fakes.ollama import FakeModel, FakeOllama, embedding_model, thinking_model
+from tests.fakes.ollama import FakeOllama
+from tests.fakes.ollama_models import FakeModel, embedding_model, gpt_oss_model, thinking_model
 from tests.test_fake_ollama import ndjson, sse
 
 PING = [{"role": "user", "content": "hi"}]
@@ -188,3 +189,29 @@ def test_a_busy_server_answers_503() -> None:
         assert answer.json()["error"] == (
             "server busy, please try again.  maximum pending requests exceeded"
         )
+
+
+def test_thinking_is_on_by_default_only_from_0_12_4() -> None:
+    body = {"model": "qwen3:8b", "messages": PING, "stream": False}
+    with server(models=[thinking_model(thinks=4)], version="0.12.3") as (_, http):
+        assert "thinking" not in http.post("/api/chat", json=body).json()["message"]
+        on = http.post("/api/chat", json=body | {"think": True}).json()["message"]
+        assert on["thinking"] == "Okay, the user wants"
+    with server(models=[thinking_model(thinks=4)], version="0.12.4") as (_, http):
+        assert http.post("/api/chat", json=body).json()["message"]["thinking"]
+
+
+def test_gpt_oss_reasons_whatever_it_is_told() -> None:
+    with server(models=[gpt_oss_model(thinks=4)]) as (_, http):
+        body = {"model": "gpt-oss:20b", "messages": PING, "reasoning_effort": "none"}
+        answer = http.post("/v1/chat/completions", json=body).json()["choices"][0]["message"]
+        assert answer["reasoning"] == "Okay, the user wants"
+
+
+@pytest.mark.parametrize(
+    ("version", "kind"), [("0.17.0", "api_error"), ("0.18.0", "not_found_error")]
+)
+def test_v1_error_types_by_release(version: str, kind: str) -> None:
+    with server(version=version) as (_, http):
+        body = {"model": "missing:1b", "messages": PING}
+        assert http.post("/v1/chat/completions", json=body).json()["error"]["type"] == kind

@@ -6,7 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from ollama_client_setup.base.exitcodes import ExitCode
-from tests.fakes.ollama import FakeModel, FakeOllama
+from tests.fakes.ollama import FakeOllama
+from tests.fakes.ollama_models import FakeModel
 from tests.helpers import init_at, run_json
 
 MODEL = "qwen2.5-coder:7b"

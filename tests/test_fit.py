@@ -6,7 +6,8 @@ import pytest
 
 from ollama_client_setup.base.exitcodes import ExitCode
 from ollama_client_setup.checks import fit
-from tests.fakes.ollama import FakeModel, FakeOllama
+from tests.fakes.ollama import FakeOllama
+from tests.fakes.ollama_models import FakeModel
 from tests.helpers import init_at, run, run_json, snapshot
 
 

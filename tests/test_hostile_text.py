@@ -6,8 +6,9 @@ from __future__ import annotations
 import json
 
 from ollama_client_setup.base.exitcodes import ExitCode
-from ollama_client_setup.checks import clientrun
-from tests.fakes.ollama import FakeModel, FakeOllama
+from ollama_client_setup.checks.clientrun import transcript
+from tests.fakes.ollama import FakeOllama
+from tests.fakes.ollama_models import FakeModel
 from tests.helpers import init_at, run
 
 EVIL = "evil\x1b]0;owned\x07:1b"
@@ -35,5 +36,5 @@ def test_an_error_body_with_escapes_is_shown_escaped() -> None:
 
 
 def test_a_clients_output_is_shown_escaped() -> None:
-    assert clientrun.clean("ok\x1b]0;owned\x07\x9b done\r\nnext") == "ok\\x9b done\nnext"
-    assert "\x1b" not in clientrun.clean("a\x1bP1$r\x1b\\b\x00\x1b")
+    assert transcript.clean("ok\x1b]0;owned\x07\x9b done\r\nnext") == "ok\\x9b done\nnext"
+    assert "\x1b" not in transcript.clean("a\x1bP1$r\x1b\\b\x00\x1b")

@@ -1,6 +1,6 @@
 """`--version` and every `--help` stay light: they never import the heavy libraries.
 
-DESIGN.md, "Fast where people wait": the CLI imports heavy modules only in the commands
+docs/performance.md: the CLI imports heavy modules only in the commands
 that need them. A functional check (which modules get imported), not a timing; the timings
 are in benchmarks/run.py.
 """

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.fakes.ollama import FakeModel, FakeOllama, embedding_model
+from tests.fakes.ollama import FakeOllama
+from tests.fakes.ollama_models import FakeModel, embedding_model
 from tests.helpers import snapshot
 
 pexpect = pytest.importorskip("pexpect")

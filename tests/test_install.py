@@ -1,6 +1,7 @@
 """install.sh, run for real in a sandbox home: the private-venv path, init (which puts the
 tool's folder on the new terminals' PATH), --uninstall, and the message when only an old
-Python exists. Packaging: sdist and wheel without tests."""
+Python exists. Packaging: sdist and wheel without tests, with the shell/ templates (the
+installed tool reads them when init writes the env files)."""
 
 from __future__ import annotations
 
@@ -156,8 +157,18 @@ def test_sdist_and_wheel_hold_no_tests(tmp_path: Path) -> None:
         names = archive.getnames()
     assert not [n for n in names if "/tests/" in n]
     assert any(n.endswith("ollama_client_setup/cli/main.py") for n in names)
+    # The shell text the tool writes (shell/, beside the package) ships in both: in the
+    # wheel as package data, where ollama_client_setup/shells/templates.py reads it.
+    shell = ROOT / "shell"
+    templates = sorted(p.relative_to(shell).as_posix() for p in shell.rglob("*") if p.is_file())
+    assert templates
+    top = names[0].split("/")[0]
+    assert {f"{top}/shell/{t}" for t in templates} <= set(names)
     with zipfile.ZipFile(wheel) as archive:
         assert not [n for n in archive.namelist() if n.startswith("tests/")]
+        for name in templates:
+            packaged = archive.read(f"ollama_client_setup/shell/{name}")
+            assert packaged == (shell / name).read_bytes(), name
     if shutil.which("twine") or _has("twine"):
         check = subprocess.run(
             [sys.executable, "-m", "twine", "check", str(sdist), str(wheel)],

@@ -13,7 +13,7 @@ import pytest
 
 from ollama_client_setup.net import probe as netprobe
 from ollama_client_setup.net.probe import (
-    Category,
+    ProbeCategory,
     ProbeError,
     classify_oserror,
     is_private_lan,
@@ -72,14 +72,14 @@ def test_resolve_localhost() -> None:
 def test_resolve_invalid_tld_is_dns_error() -> None:
     with pytest.raises(ProbeError) as info:
         resolve("no-such-host.invalid", 11434, timeout=5.0)
-    assert info.value.category is Category.DNS
+    assert info.value.category is ProbeCategory.DNS
     assert "no-such-host.invalid" in info.value.message
 
 
 def test_resolve_empty_host_is_dns_error() -> None:
     with pytest.raises(ProbeError) as info:
         resolve("  ", 11434, timeout=1.0)
-    assert info.value.category is Category.DNS
+    assert info.value.category is ProbeCategory.DNS
 
 
 def test_resolve_hung_resolver_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -95,7 +95,7 @@ def test_resolve_hung_resolver_is_bounded(monkeypatch: pytest.MonkeyPatch) -> No
             resolve("ollama-server", 11434, timeout=0.2)
     finally:
         gate.set()
-    assert info.value.category is Category.DNS
+    assert info.value.category is ProbeCategory.DNS
     assert "no answer" in info.value.message and info.value.errno is None
 
 
@@ -106,7 +106,7 @@ def test_resolve_gaierror_keeps_errno(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(netprobe.socket, "getaddrinfo", nxdomain)
     with pytest.raises(ProbeError) as info:
         resolve("ollama-server", 11434, timeout=1.0)
-    assert info.value.category is Category.DNS and info.value.errno == socket.EAI_NONAME
+    assert info.value.category is ProbeCategory.DNS and info.value.errno == socket.EAI_NONAME
     assert "Name or service not known" in info.value.message
 
 
@@ -128,7 +128,7 @@ def test_resolve_no_addresses_is_dns_error(monkeypatch: pytest.MonkeyPatch) -> N
     monkeypatch.setattr(netprobe.socket, "getaddrinfo", lambda *a, **k: [])
     with pytest.raises(ProbeError) as info:
         resolve("ollama-server", 11434, timeout=1.0)
-    assert info.value.category is Category.DNS
+    assert info.value.category is ProbeCategory.DNS
 
 
 # --- tcp_connect ----------------------------------------------------------------------
@@ -169,7 +169,7 @@ def test_connect_refused() -> None:
         with pytest.raises(ProbeError) as info:
             tcp_connect("127.0.0.1", port, timeout=2.0)
     err = info.value
-    assert err.category is Category.REFUSED and err.category == "refused"
+    assert err.category is ProbeCategory.REFUSED and err.category == "refused"
     assert err.errno == errno.ECONNREFUSED
     assert f"127.0.0.1:{port}" in err.message
 
@@ -200,7 +200,7 @@ def test_connect_timeout_with_full_backlog() -> None:
         finally:
             for c in fillers:
                 c.close()
-    assert info.value.category is Category.TIMEOUT
+    assert info.value.category is ProbeCategory.TIMEOUT
     assert "timed out" in info.value.message and not info.value.instant
 
 
@@ -214,7 +214,7 @@ def test_connect_unreachable_is_classified(monkeypatch: pytest.MonkeyPatch) -> N
     with pytest.raises(ProbeError) as info:
         tcp_connect("192.168.1.20", 11434, timeout=1.0)
     err = info.value
-    assert err.category is Category.UNREACHABLE and err.errno == errno.EHOSTUNREACH
+    assert err.category is ProbeCategory.UNREACHABLE and err.errno == errno.EHOSTUNREACH
     assert "No route to host" in err.message
     assert err.instant  # no packet left the machine
     assert looks_like_local_network_block(err, "192.168.1.20", platform="darwin")
@@ -223,37 +223,37 @@ def test_connect_unreachable_is_classified(monkeypatch: pytest.MonkeyPatch) -> N
 
 
 def test_slow_unreachable_is_not_the_macos_signature() -> None:
-    err = ProbeError(Category.UNREACHABLE, "no route", elapsed=1.5, errno_=errno.EHOSTUNREACH)
+    err = ProbeError(ProbeCategory.UNREACHABLE, "no route", elapsed=1.5, errno_=errno.EHOSTUNREACH)
     assert not err.instant
     assert not looks_like_local_network_block(err, "192.168.1.20", platform="darwin")
-    refused = ProbeError(Category.REFUSED, "refused", elapsed=0.001)
+    refused = ProbeError(ProbeCategory.REFUSED, "refused", elapsed=0.001)
     assert not looks_like_local_network_block(refused, "192.168.1.20", platform="darwin")
 
 
 def test_connect_bad_address_is_other() -> None:
     with pytest.raises(ProbeError) as info:
         tcp_connect("fe80::1%no-such-interface-xyz", 11434, timeout=1.0)
-    assert info.value.category is Category.OTHER
+    assert info.value.category is ProbeCategory.OTHER
 
 
 @pytest.mark.parametrize(
     ("exc", "category"),
     [
-        (OSError(errno.EHOSTUNREACH, "No route to host"), Category.UNREACHABLE),
-        (OSError(errno.ENETUNREACH, "Network is unreachable"), Category.UNREACHABLE),
-        (OSError(errno.ENETDOWN, "Network is down"), Category.UNREACHABLE),
-        (OSError(errno.ECONNREFUSED, "Connection refused"), Category.REFUSED),
-        (ConnectionRefusedError(), Category.REFUSED),
-        (OSError(10061, "WSAECONNREFUSED"), Category.REFUSED),
-        (OSError(errno.ETIMEDOUT, "Connection timed out"), Category.TIMEOUT),
-        (TimeoutError("timed out"), Category.TIMEOUT),
-        (OSError(10065, "WSAEHOSTUNREACH"), Category.UNREACHABLE),
-        (socket.gaierror(socket.EAI_NONAME, "nope"), Category.DNS),
-        (OSError(errno.EACCES, "Permission denied"), Category.OTHER),
-        (OSError("no errno"), Category.OTHER),
+        (OSError(errno.EHOSTUNREACH, "No route to host"), ProbeCategory.UNREACHABLE),
+        (OSError(errno.ENETUNREACH, "Network is unreachable"), ProbeCategory.UNREACHABLE),
+        (OSError(errno.ENETDOWN, "Network is down"), ProbeCategory.UNREACHABLE),
+        (OSError(errno.ECONNREFUSED, "Connection refused"), ProbeCategory.REFUSED),
+        (ConnectionRefusedError(), ProbeCategory.REFUSED),
+        (OSError(10061, "WSAECONNREFUSED"), ProbeCategory.REFUSED),
+        (OSError(errno.ETIMEDOUT, "Connection timed out"), ProbeCategory.TIMEOUT),
+        (TimeoutError("timed out"), ProbeCategory.TIMEOUT),
+        (OSError(10065, "WSAEHOSTUNREACH"), ProbeCategory.UNREACHABLE),
+        (socket.gaierror(socket.EAI_NONAME, "nope"), ProbeCategory.DNS),
+        (OSError(errno.EACCES, "Permission denied"), ProbeCategory.OTHER),
+        (OSError("no errno"), ProbeCategory.OTHER),
     ],
 )
-def test_classify_oserror(exc: BaseException, category: Category) -> None:
+def test_classify_oserror(exc: BaseException, category: ProbeCategory) -> None:
     assert classify_oserror(exc) is category
 
 

@@ -10,8 +10,9 @@ from typing import Any
 import pytest
 
 from ollama_client_setup.base.exitcodes import ExitCode
-from ollama_client_setup.net.ollama import OllamaClient
-from tests.fakes.ollama import FakeModel, FakeOllama, embedding_model, thinking_model
+from ollama_client_setup.net.ollama_client import OllamaClient
+from tests.fakes.ollama import FakeOllama
+from tests.fakes.ollama_models import FakeModel, embedding_model, gpt_oss_model, thinking_model
 from tests.helpers import init_at, run, run_json
 
 THINKER = "qwen3:8b"
@@ -50,7 +51,7 @@ def test_client_reads_the_reasoning_of_every_api() -> None:
         plain = client.anthropic_messages(THINKER, PING, max_tokens=64, stream=False)
         streamed = client.anthropic_messages(THINKER, PING, max_tokens=64, stream=True)
         assert plain.reasoning == streamed.reasoning == native.reasoning
-        # reasoning_effort "none" turns it off (Ollama 0.13.0 on).
+        # reasoning_effort "none" turns it off (Ollama 0.12.4 on).
         assert client.openai_chat(THINKER, PING, reasoning_effort="none").reasoning == ""
 
 
@@ -65,12 +66,12 @@ def test_smoke_turns_a_thinking_models_reasoning_off_where_it_can() -> None:
     assert not_ok(steps) == {}
     assert "thinking model: its reasoning is turned off" in steps["load"]["detail"]
     assert {body["reasoning_effort"] for body in chats} == {"none"}
-    # /v1/messages cannot turn it off before 0.24.0: room to reason instead.
+    # /v1/messages cannot turn it off before 0.23.4: room to reason instead.
     assert all(m["thinking"] == {"type": "disabled"} and m["max_tokens"] > 500 for m in messages)
 
 
 def test_smoke_gives_room_where_reasoning_cannot_be_turned_off() -> None:
-    # 0.12.x refuses reasoning_effort "none" on qwen3 (a raw think value): it is not sent.
+    # 0.11.5 - 0.12.3 refuse reasoning_effort "none" on qwen3 (a raw think value): not sent.
     with FakeOllama([thinking_model(thinks=100)], version="0.12.3") as fake:
         init_at(fake.port, model=THINKER)
         fake.clear_requests()
@@ -85,14 +86,17 @@ def test_smoke_gives_room_where_reasoning_cannot_be_turned_off() -> None:
 
 
 def test_a_model_that_reasons_past_its_room_says_so() -> None:
-    with FakeOllama([thinking_model(thinks=5000)], version="0.12.3") as fake:
-        init_at(fake.port, model=THINKER)
+    # gpt-oss reasons whatever it is told: reasoning_effort "none" does not stop it.
+    with FakeOllama([gpt_oss_model(thinks=5000)]) as fake:
+        init_at(fake.port, model="gpt-oss:20b")
         steps = smoke(code=ExitCode.OK)
     for step_id, tokens in (("chat", 528), ("stream", 544), ("json", 544), ("tools", 576)):
         step = steps[step_id]
         assert step["status"] == "warn", step
         assert step["summary"] == f"it spent its {tokens} tokens reasoning and gave no answer"
-        assert "reasons before every answer" in step["fix"]["text"]
+    # The advice once, then pointed at.
+    assert "reasons before every answer" in steps["chat"]["fix"]["text"]
+    assert {steps[i]["fix"]["text"] for i in ("stream", "json", "tools")} == {"As for chat above."}
     # Not the old verdicts: the model keeps to the format and calls tools once it answers.
     assert "ignores" not in steps["json"]["fix"]["text"]
 
@@ -107,8 +111,8 @@ def test_doctor_deep_stream_on_a_thinking_model() -> None:
 
 def test_doctor_deep_stream_names_the_tokens_it_asked_for() -> None:
     # Item 7: the advice named 32 tokens while the check asked for 16.
-    with FakeOllama([thinking_model(thinks=100)], version="0.12.3") as fake:
-        init_at(fake.port, model=THINKER)
+    with FakeOllama([gpt_oss_model(thinks=100)]) as fake:
+        init_at(fake.port, model="gpt-oss:20b")
         checks = doctor("stream")
     assert checks["stream"]["summary"] == "it spent its 16 tokens reasoning and gave no answer"
 
@@ -158,7 +162,7 @@ def test_an_old_server_refusing_chat_is_read_as_an_embedding_model() -> None:
 
 @pytest.mark.parametrize(
     ("version", "words"),
-    [("0.15.2", "it needs 21.5 GiB, 15.2 GiB is free"), ("0.30.0", "cannot load")],
+    [("0.15.2", "it needs 21.5 GiB, 15.2 GiB is available"), ("0.30.0", "cannot load")],
 )
 def test_out_of_memory_gives_the_memory_fix(version: str, words: str) -> None:
     with FakeOllama([FakeModel("qwen2.5-coder:32b", oom_context=0)], version=version) as fake:
@@ -177,7 +181,7 @@ def test_model_use_refuses_a_model_the_server_cannot_load() -> None:
     models = [FakeModel(CODER), FakeModel("big:70b", oom_context=0)]
     with FakeOllama(models) as fake:
         init_at(fake.port, model=CODER, clients=("aider",))
-        refused = run("model", "use", "big:70b", code=ExitCode.CHECKS_FAILED)
+        refused = run("model", "use", "big:70b", code=ExitCode.REFUSED)
         switched = run("model", "use", "big:70b", "--no-warm")
     assert "the server cannot load big:70b" in refused.output
     assert "Nothing was changed" in refused.output and "--no-warm" in refused.output
@@ -205,7 +209,8 @@ def test_an_empty_403_is_the_host_check() -> None:
     assert "answers but does not work now" in shown.output
     assert "not reachable" not in shown.output
     fix = checks["server.version"]["fix"]["text"]
-    assert "Host check" in fix and "proxy_set_header Host localhost:" in fix
+    assert "Host check" in fix and "proxy_set_header Host localhost;" in fix
+    assert "tailscale serve" in fix
     assert "--host-header" in fix and "--http-host-header" in fix and "OLLAMA_HOST=0.0.0.0" in fix
     assert "origin" not in fix.lower()
 

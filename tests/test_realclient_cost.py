@@ -15,7 +15,7 @@ import pytest
 
 from ollama_client_setup.base import paths
 from ollama_client_setup.base.results import Status
-from ollama_client_setup.checks import clientrun
+from ollama_client_setup.checks.clientrun import invocation
 from tests import realclients
 from tests.fakes.ollama import FakeOllama
 from tests.helpers import init_at, run_json
@@ -64,7 +64,7 @@ def second_session_reuse(server: FakeOllama, name: str) -> float:
     """Two sessions with new words each: the share of the prompt before the words that the
     second one took from the cache."""
     session(name)
-    token = clientrun.new_token()
+    token = invocation.new_token()
     requests, runs = len(server.requests), len(server.runs)
     session(name, token)
     return realclients.prefix_reuse(server, requests, runs, token)

@@ -198,10 +198,11 @@ def test_continue_list_with_wide_dash_spacing(sandbox_home: Path) -> None:
 
 def test_a_broken_edit_of_the_tools_own_is_not_blamed_on_the_user() -> None:
     from ollama_client_setup.base.errors import ContentError
-    from ollama_client_setup.formats import structured as st
+    from ollama_client_setup.formats.spans import own_edits
+    from ollama_client_setup.formats.yaml_edit import parse_yaml
 
-    with pytest.raises(ContentError) as err, st.own_edits("~/.x.yml"):
-        st.parse_yaml("a: 'b\n")
+    with pytest.raises(ContentError) as err, own_edits("~/.x.yml"):
+        parse_yaml("a: 'b\n")
     assert err.value.line is None
     assert "could not edit ~/.x.yml without breaking its syntax" in err.value.reason
     assert "bug in ollama-client-setup" in err.value.reason

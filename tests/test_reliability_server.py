@@ -12,8 +12,11 @@ from pathlib import Path
 import pytest
 
 from ollama_client_setup.base.exitcodes import ExitCode
-from ollama_client_setup.net import ollama as server
-from tests.fakes.ollama import FakeModel, FakeOllama
+from ollama_client_setup.net.ollama_client import OllamaClient
+from ollama_client_setup.net.ollama_http import MAX_BODY, MAX_META_BODY
+from ollama_client_setup.net.ollama_types import Category, ServerError
+from tests.fakes.ollama import FakeOllama
+from tests.fakes.ollama_models import FakeModel
 from tests.helpers import init_at, run, snapshot
 
 #: fault -> (category smoke reports, words every message has)
@@ -60,7 +63,7 @@ def test_oversized_show_answers_are_capped_low_and_the_rows_still_shown(
 ) -> None:
     """`model list` reads up to eight /api/show answers at once: a hostile server could make
     it hold 8 x 16 MiB. Descriptive answers are now capped at 4 MiB each."""
-    assert server.MAX_META_BODY == 4 * 1024 * 1024 < server.MAX_BODY
+    assert MAX_META_BODY == 4 * 1024 * 1024 < MAX_BODY
     models = [FakeModel(f"m{i}:7b") for i in range(3)]
     with FakeOllama(models=models) as fake:
         init_at(fake.port, model="m0:7b")
@@ -74,9 +77,9 @@ def test_oversized_show_answers_are_capped_low_and_the_rows_still_shown(
 def test_inference_answers_keep_the_larger_cap(fake_ollama: FakeOllama) -> None:
     fake_ollama.set_fault("huge", path="/api/chat")
     with (
-        server.OllamaClient(fake_ollama.url, timeout=5) as client,
-        pytest.raises(server.ServerError) as err,
+        OllamaClient(fake_ollama.url, timeout=5) as client,
+        pytest.raises(ServerError) as err,
     ):
         client.chat("qwen2.5-coder:7b", [{"role": "user", "content": "hi"}], deadline=5)
-    assert err.value.category is server.Category.TOO_LARGE
+    assert err.value.category is Category.TOO_LARGE
     assert "exceeded 16 MiB" in err.value.message

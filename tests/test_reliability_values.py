@@ -181,7 +181,7 @@ def test_hostile_config_folder_path_is_quoted_for_every_shell(
 
 def test_powershell_path_escapes_every_character_that_ends_its_string(sandbox_home: Path) -> None:
     """PowerShell treats the Unicode double quotes like `"` (not installed here to run it)."""
-    from ollama_client_setup.shells.profiles import ps_path
+    from ollama_client_setup.shells.quoting import ps_path
 
     quoted = ps_path(sandbox_home / 'a\u201cb\u201dc\u201ed"e`f$g')
     assert quoted == '"$HOME/a`\u201cb`\u201dc`\u201ed`"e``f`$g"'

@@ -17,10 +17,10 @@ import httpx
 import pytest
 
 from ollama_client_setup import __version__
-from ollama_client_setup.net.ollama import (
+from ollama_client_setup.net.ollama_client import OllamaClient
+from ollama_client_setup.net.ollama_types import (
     Category,
     ChatResult,
-    OllamaClient,
     ServerError,
     StreamResult,
     ToolCall,

@@ -13,10 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from ollama_client_setup.edits import blocks, engine
+from ollama_client_setup.edits import blocks, engine, planning
 from ollama_client_setup.edits.changes import ManagedBlock
 from ollama_client_setup.edits.receipts import Receipts
 from ollama_client_setup.shells import profiles as shells
+from ollama_client_setup.shells import zdotdir
 from tests.helpers import VARS, need, read_vars, run, run_json
 
 EXPECTED = {
@@ -163,7 +164,7 @@ def test_zdotdir_unknown_and_zsh_hangs_is_refused_quickly(
     (sandbox_home / ".zshenv").write_text(
         'sleep 30\n[[ -d $HOME ]] && export ZDOTDIR="$HOME/.config/zsh"\n'
     )
-    monkeypatch.setattr(shells, "ZSH_TIMEOUT", 0.5)
+    monkeypatch.setattr(zdotdir, "ZSH_TIMEOUT", 0.5)
     import time
 
     start = time.monotonic()
@@ -196,7 +197,7 @@ def test_zdotdir_reader_is_sure_only_of_straight_assignments(sandbox_home: Path)
     }
     for text, want in cases.items():
         (sandbox_home / ".zshenv").write_text(text + "\n")
-        found = shells.read_zdotdir(env)
+        found = zdotdir.read_zdotdir(env)
         assert found == (Path(want), None), text
     unsure = [
         'export ZDOTDIR="$UNSET_VAR/zsh"',
@@ -211,7 +212,7 @@ def test_zdotdir_reader_is_sure_only_of_straight_assignments(sandbox_home: Path)
     ]
     for text in unsure:
         (sandbox_home / ".zshenv").write_text(text + "\n")
-        path, line = shells.read_zdotdir(env)
+        path, line = zdotdir.read_zdotdir(env)
         assert path is None and line is not None, text
 
 
@@ -274,7 +275,7 @@ def test_receipts_for_both_names_from_an_older_version_settle(sandbox_home: Path
         ManagedBlock(sandbox_home / ".bashrc", "shell.bash", [line, "# interactive"]),
         ManagedBlock(real, "shell.bash", [line]),
     ]
-    engine.apply(engine.plan(old, receipts, state), receipts, state)
+    engine.apply(planning.plan(old, receipts, state), receipts, state)
     assert {str(real), str(sandbox_home / ".bashrc")} <= set(Receipts.load(state).entries)
     run(*INIT, "--shell", "bash")
     assert str(real) not in Receipts.load(state).entries

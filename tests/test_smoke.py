@@ -13,12 +13,15 @@ from typing import Any
 import pytest
 
 from ollama_client_setup.base.exitcodes import ExitCode
-from ollama_client_setup.checks import smoke, smoke_judges
+from ollama_client_setup.checks.smoke import asks
+from ollama_client_setup.checks.smoke import judges as smoke_judges
+from ollama_client_setup.checks.smoke import steps as smoke_steps
 from ollama_client_setup.cli import smoke as smoke_cli
 from ollama_client_setup.config.settings import Settings
-from ollama_client_setup.net.ollama import ChatResult, StreamResult, ToolCall
+from ollama_client_setup.net.ollama_types import ChatResult, StreamResult, ToolCall
 from tests.fakes import ollama as fake_module
-from tests.fakes.ollama import FakeOllama, default_models
+from tests.fakes.ollama import FakeOllama
+from tests.fakes.ollama_models import default_models
 from tests.helpers import init_at, run, run_json, unload
 
 MODEL = "qwen2.5-coder:7b"
@@ -250,10 +253,10 @@ def test_claude_code_in_the_settings_turns_anthropic_on_unless_told_not_to(
     settings = Settings(
         host="127.0.0.1", port=fake_ollama.port, model=MODEL, clients=("claude-code",)
     )
-    report = smoke.run(settings, budget=10)
+    report = smoke_steps.run(settings, budget=10)
     assert report.step("anthropic").status.value == "ok"  # type: ignore[union-attr]
     fake_ollama.clear_requests()
-    report = smoke.run(settings, anthropic=False, budget=10)
+    report = smoke_steps.run(settings, anthropic=False, budget=10)
     assert report.step("anthropic").result.summary == "skipped: --no-anthropic"  # type: ignore[union-attr]
     assert fake_ollama.requests_to("/v1/messages") == []
 
@@ -286,7 +289,7 @@ def test_json_document_shape(fake_ollama: FakeOllama) -> None:
     }
     assert result["summary"] == result["summary"] | {"ok": 6, "warn": 0, "fail": 0, "skip": 1}
     assert result["summary"]["failed"] is False and result["summary"]["text"]
-    assert result["budget_s"] == smoke.DEFAULT_BUDGET == smoke_cli.DEFAULT_BUDGET
+    assert result["budget_s"] == asks.DEFAULT_BUDGET == smoke_cli.DEFAULT_BUDGET
     for step in result["steps"]:
         assert set(step) == {
             "id",

@@ -16,20 +16,22 @@ from typing import Any
 
 import pytest
 
-from ollama_client_setup.net import tailnet
+from ollama_client_setup.net import tailnet_read
 from ollama_client_setup.net.tailnet import (
     Peer,
     StatusError,
     TailnetStatus,
-    find_cli,
     find_peer,
     match_peer,
-    parse_status,
     ping_command,
+)
+from ollama_client_setup.net.tailnet_peer_advice import advice
+from ollama_client_setup.net.tailnet_read import (
+    find_cli,
+    parse_status,
     read_status,
     read_status_localapi,
 )
-from ollama_client_setup.net.tailnet_advice import advice
 from tests.fakes import tailscale_states as ts
 from tests.fakes.fixtures import FAKE_TAILSCALE_SCRIPT, FakeTailscale
 
@@ -512,7 +514,7 @@ class _Handler(BaseHTTPRequestHandler):
             srv.release.wait()
             return
         # Mimic tailscaled: wrong Host or any Referer/Origin is refused.
-        if self.headers.get("Host") != tailnet.LOCALAPI_HOST or (
+        if self.headers.get("Host") != tailnet_read.LOCALAPI_HOST or (
             self.headers.get("Referer") or self.headers.get("Origin")
         ):
             code, body = 403, "forbidden"
@@ -565,7 +567,7 @@ def test_localapi_used_without_cli(
     short_dir: Path,
 ) -> None:
     sock, srv = localapi(200, json.dumps(ts.status("running")))
-    monkeypatch.setattr(tailnet, "LOCALAPI_SOCKETS", [str(short_dir / "missing.sock"), sock])
+    monkeypatch.setattr(tailnet_read, "LOCALAPI_SOCKETS", [str(short_dir / "missing.sock"), sock])
     status = read_status()
     assert status.source == "localapi" and status.ok and status.running
     peer = find_peer(status, SERVER)

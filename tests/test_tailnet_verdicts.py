@@ -11,20 +11,22 @@ from typing import Any
 
 import pytest
 
-from ollama_client_setup.net import tailnet_advice
+from ollama_client_setup.net import tailnet_advice, tailnet_peer_advice
 from ollama_client_setup.net.tailnet import (
     Peer,
     StatusError,
     TailnetStatus,
-    classify_cli_error,
     find_peer,
     match_peer,
-    parse_status,
     ping_command,
+)
+from ollama_client_setup.net.tailnet_peer_advice import advice
+from ollama_client_setup.net.tailnet_read import (
+    classify_cli_error,
+    parse_status,
     read_status,
     read_status_localapi,
 )
-from ollama_client_setup.net.tailnet_advice import advice
 from tests.fakes import tailscale_states as ts
 from tests.fakes.fixtures import FakeTailscale
 from tests.test_tailnet import localapi, short_dir  # noqa: F401 (fixtures)
@@ -275,10 +277,10 @@ def test_health_messages_are_sorted_to_their_checks(fake_tailscale: FakeTailscal
     [note] = tailnet_advice.running_notes(status)
     assert note.problem == f"Tailscale reports: {ts.HEALTH_OUT_OF_SYNC}"
     assert note.command == "tailscale netcheck"
-    routed = tailnet_advice.route_for(status, "192.168.50.10")
+    routed = tailnet_peer_advice.route_for(status, "192.168.50.10")
     assert routed is not None and routed[0].short_name == "router" and routed[1] == ts.SUBNET
     assert tailnet_advice.health_matching(status, tailnet_advice.ACCEPT_ROUTES_OFF)
-    assert tailnet_advice.route_for(status, "192.168.51.10") is None
+    assert tailnet_peer_advice.route_for(status, "192.168.51.10") is None
 
 
 # --- the fakes follow the real program --------------------------------------------------------

@@ -13,9 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from ollama_client_setup import targets
+from ollama_client_setup import plan as targets
 from ollama_client_setup.config.settings import Settings
+from ollama_client_setup.plan.machine import look
 from ollama_client_setup.shells import profiles as shells
+from ollama_client_setup.shells.quoting import ps_quote
 from tests.helpers import need, read_vars, run, run_json, shell_env, snapshot
 
 INIT = ("init", "--yes", "--no-probe", "--host", "127.0.0.1", "--model", "m")
@@ -135,10 +137,13 @@ def test_build_is_a_function_of_settings_and_the_snapshot(sandbox_home: Path, to
     settings = Settings(shells=("bash", "fish"))
     program = str(tool / "ollama-client-setup")
     environ = {**os.environ}
-    first = [c.render(None).text for c in targets.build(settings, environ, program=program)]
-    second = [c.render(None).text for c in targets.build(settings, environ, program=program)]
+    machine = look(settings, environ, program)
+    first = [c.render(None).text for c in targets.build(settings, machine)]
+    second = [
+        c.render(None).text for c in targets.build(settings, look(settings, environ, program))
+    ]
     assert first == second
-    assert targets.shell_env(settings, environ, program).path_append == tool
+    assert targets.shell_env(settings, machine).path_append == tool
 
 
 def test_a_folder_already_on_path_is_not_added(
@@ -235,7 +240,7 @@ def test_env_prints_it_for_eval(sandbox_home: Path, tool: Path) -> None:
 def test_powershell_appends_it_once(sandbox_home: Path, tool: Path) -> None:
     env = shells.ShellEnv({"OLLAMA_API_BASE": "http://h:11434"}, path_append=tool)
     text = shells.render_ps1(env)
-    quoted = shells.ps_quote(str(tool))
+    quoted = ps_quote(str(tool))
     assert f"-contains {quoted})) {{" in text
     assert f"$env:{ADDED} = {quoted}" in text
     pwsh = shutil.which("pwsh")

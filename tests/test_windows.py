@@ -13,10 +13,12 @@ from pathlib import Path
 import pytest
 from ruamel.yaml import YAML
 
-from ollama_client_setup.checks import clientrun, windows
-from ollama_client_setup.clients import codex
+from ollama_client_setup.checks import windows
+from ollama_client_setup.checks.clientrun import invocation
+from ollama_client_setup.clients.codex import profile as codex_files
 from ollama_client_setup.config import settings as settings_mod
-from tests.fakes.ollama import FakeModel, FakeOllama
+from tests.fakes.ollama import FakeOllama
+from tests.fakes.ollama_models import FakeModel
 from tests.helpers import init_at, run, run_json, snapshot
 
 ALL = ("aider", "continue", "claude-code", "codex", "opencode")
@@ -44,7 +46,7 @@ def told(home: Path, model: str) -> dict[str, object]:
     settings = load_settings()
     if "claude-code" in settings.clients:
         # What the claude-ollama launcher passes (the same data renders the launcher).
-        env = clientrun.invocation(settings, "claude-code", "hi", os.environ).env
+        env = invocation.invocation(settings, "claude-code", "hi", os.environ).env
         window = env.get("CLAUDE_CODE_AUTO_COMPACT_WINDOW")
         out["claude-code"] = int(window) if window else None
     catalog = home / ".codex" / "ollama-server.models.json"
@@ -149,7 +151,7 @@ def test_the_codex_catalog_is_named_by_the_profile_and_uninstalled(sandbox_home:
     before = snapshot(sandbox_home)
     with FakeOllama() as fake:
         init_at(fake.port, clients=("codex",))
-    catalog = sandbox_home / ".codex" / codex.catalog_path(Path()).name
+    catalog = sandbox_home / ".codex" / codex_files.catalog_path(Path()).name
     profile = (sandbox_home / ".codex" / "ollama-server.config.toml").read_text()
     assert f'model_catalog_json = "{catalog}"' in profile
     [entry] = json.loads(catalog.read_text())["models"]

@@ -34,6 +34,8 @@ class Result:
     #: Facts for the checks that depend on this one (never printed).
     data: dict[str, Any] = field(default_factory=dict)
     duration_ms: int = 0
+    #: Why a skip happened, without the "skipped: " its summary starts with (None otherwise).
+    reason: str | None = None
 
 
 def ok(summary: str, detail: str | None = None, **data: Any) -> Result:
@@ -49,4 +51,5 @@ def fail(summary: str, fix: Fix | None = None, detail: str | None = None, **data
 
 
 def skip(summary: str, **data: Any) -> Result:
-    return Result(Status.SKIP, summary, data=data)
+    """A skip; `summary` reads "skipped: REASON" and the reason is kept as `reason`."""
+    return Result(Status.SKIP, summary, data=data, reason=summary.removeprefix("skipped: "))

@@ -39,7 +39,7 @@ def check_host(value: str) -> str:
     except ValueError:
         pass
     else:
-        if getattr(address, "scope_id", None):
+        if isinstance(address, ipaddress.IPv6Address) and address.scope_id:
             # http://[fe80::1%eth0]:11434 is no URL to Node's and Rust's parsers (Claude
             # Code, Continue, OpenCode, Codex): the clients would fail on what we write.
             raise ValueError(

@@ -13,7 +13,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from ollama_client_setup.base import names
-from ollama_client_setup.net.ollama import ModelDetails, OllamaClient, ServerError
+from ollama_client_setup.net.ollama_client import OllamaClient
+from ollama_client_setup.net.ollama_types import ModelDetails, ServerError
 
 
 @dataclass
@@ -118,8 +119,8 @@ def require(name: str, available: list[str], skip: str) -> str:
     found = resolve_name(name, available)
     if found:
         return found
-    close = closest(name, available)
-    hint = f"Did you mean {', '.join(close)}? " if close else ""
+    hint = did_you_mean(name, available).lstrip()
+    hint = f"{hint} " if hint else ""
     raise RefusedError(
         f"the server has no model called {name!r}; nothing was changed",
         hint=f"{hint}`ollama-client-setup model list` shows what it has; pull a new one on "
@@ -129,6 +130,13 @@ def require(name: str, available: list[str], skip: str) -> str:
 
 def closest(name: str, available: list[str], n: int = 3) -> list[str]:
     return difflib.get_close_matches(name, available, n=n, cutoff=0.4)
+
+
+def did_you_mean(name: str, available: list[str]) -> str:
+    """ " Did you mean a, b?" with the server's closest names, or "" (the one wording of
+    init, `model use`, doctor and smoke)."""
+    close = closest(name, available)
+    return f" Did you mean {', '.join(close)}?" if close else ""
 
 
 def human_size(size: int) -> str:
@@ -168,9 +176,9 @@ def details_for(client: OllamaClient, models: list[str]) -> dict[str, ModelInfo]
             info.max_context = details.context_length
             info.parameter_size = details.parameter_size
             info.quantization = details.quantization_level
-        running = loaded.get(names.key(name))
-        if running is not None:
-            info.loaded, info.loaded_context = True, running.context_length
+        live = loaded.get(names.key(name))
+        if live is not None:
+            info.loaded, info.loaded_context = True, live.context_length
         out[name] = info
     return out
 

@@ -16,39 +16,22 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from ollama_client_setup.base import ollama_releases
+from ollama_client_setup.clients import registry
+from ollama_client_setup.clients.spec import Floor
+
 #: The first Ollama release with each route (documentation; the floors below are what
 #: doctor checks).
 ROUTES = {
-    # middleware/anthropic.go arrived in v0.14.0.
-    "/v1/messages": "0.14.0",
-    # server/routes.go registers it from v0.13.3 (openai/responses.go).
-    "/v1/responses": "0.13.3",
+    "/v1/messages": ollama_releases.MESSAGES_ROUTE,
+    "/v1/responses": ollama_releases.RESPONSES_ROUTE,
 }
 
 
-@dataclass(frozen=True)
-class Floor:
-    """The oldest Ollama a client works with, and why."""
+def floors(names: Iterable[str] | None = None) -> list[Floor]:
+    """The oldest server each client (of `names`) works with, from its ClientSpec."""
+    return [spec.floor for spec in registry.specs(names) if spec.floor is not None]
 
-    client: str
-    title: str
-    minimum: str
-    needs: str
-
-
-FLOORS: tuple[Floor, ...] = (
-    Floor(
-        "claude-code",
-        "Claude Code",
-        ROUTES["/v1/messages"],
-        "the Anthropic-compatible /v1/messages",
-    ),
-    # Codex speaks only the Responses API, which Ollama serves from 0.13.3; Codex itself
-    # refuses an Ollama older than 0.13.4 for `codex --oss`:
-    # that is the oldest server its developers accept for the route. Our profile uses a custom
-    # provider, for which Codex does not check the version, so doctor holds the same floor.
-    Floor("codex", "Codex", "0.13.4", "/v1/responses as Codex uses it"),
-)
 
 _VERSION = re.compile(
     r"^v?(?P<major>\d+)\.(?P<minor>\d+)(?:\.(?P<patch>\d+))?(?:-(?P<pre>[0-9A-Za-z.-]+))?"
@@ -98,11 +81,6 @@ def at_least(version: str | None, minimum: str) -> bool | None:
     return have >= need
 
 
-def floors_for(clients: Iterable[str]) -> list[Floor]:
-    wanted = set(clients)
-    return [floor for floor in FLOORS if floor.client in wanted]
-
-
 @dataclass(frozen=True)
 class Assessment:
     #: "none": no managed client has a floor; "unknown": the version tells nothing (a
@@ -121,11 +99,11 @@ class Assessment:
 
 
 def assess(version: str | None, clients: Iterable[str]) -> Assessment:
-    floors = tuple(floors_for(clients))
-    if not floors:
-        return Assessment("none", version, floors)
-    results = [(floor, at_least(version, floor.minimum)) for floor in floors]
+    found = tuple(floors(clients))
+    if not found:
+        return Assessment("none", version, found)
+    results = [(floor, at_least(version, floor.minimum)) for floor in found]
     if any(met is None for _, met in results):
-        return Assessment("unknown", version, floors)
+        return Assessment("unknown", version, found)
     unmet = tuple(floor for floor, met in results if not met)
-    return Assessment("old" if unmet else "ok", version, floors, unmet)
+    return Assessment("old" if unmet else "ok", version, found, unmet)

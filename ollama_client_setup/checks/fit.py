@@ -1,90 +1,29 @@
 """Model fit: what each client needs from a model, and whether a model offers it.
 
-Facts (docs/clients.md, docs/server.md): every chat use needs the `completion` capability,
+Facts (docs/clients/, docs/server.md): every chat use needs the `completion` capability,
 which embedding models lack (Ollama answers `"NAME" does not support chat`); agent clients send
 tool definitions with every request, so a model without `tools` fails every request;
 autocomplete needs fill-in-the-middle (`insert`); a prompt longer than the server's window is
 cut silently. A server before Ollama 0.6.4 lists no capabilities: unknown, never "none".
-The table is data so a new client is one line.
+Each client's needs are declared in its module (clients/<name>.py, ClientSpec.needs).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ollama_client_setup.base.registry import CLIENTS
+from ollama_client_setup.clients import registry, spec
+from ollama_client_setup.clients.spec import Need
 from ollama_client_setup.config.settings import Settings
 
 MODEL_LIMIT = "the most the model supports"
-#: Ollama's guidance for coding agents.
-AGENT_CONTEXT = 64 * 1024
+AGENT_CONTEXT = spec.AGENT_CONTEXT
 
 
-@dataclass(frozen=True)
-class Need:
-    client: str
-    role: str  # "chat" or "autocomplete"
-    capabilities: tuple[str, ...]
-    min_context: int | None
-    #: The client can ask for a window per request (num_ctx), so `init --context N` helps.
-    requests_context: bool
-    why: str
-    #: Unpinned, it sizes num_ctx to each prompt (so it must be pinned, docs/server.md).
-    sizes_per_prompt: bool = False
-
-
-NEEDS: tuple[Need, ...] = (
-    Need(
-        "claude-code",
-        "chat",
-        ("completion", "tools"),
-        AGENT_CONTEXT,
-        False,
-        "Claude Code sends about two dozen tools with every request, and Ollama recommends "
-        "a window of at least 64k tokens for it",
-    ),
-    Need(
-        "codex",
-        "chat",
-        ("completion", "tools"),
-        AGENT_CONTEXT,
-        False,
-        "Codex works through tool calls and long prompts: 64k tokens or more",
-    ),
-    Need(
-        "continue",
-        "chat",
-        ("completion", "tools"),
-        None,
-        True,
-        "Continue's agent mode calls tools",
-    ),
-    Need(
-        "continue",
-        "autocomplete",
-        ("completion", "insert"),
-        None,
-        True,
-        "autocomplete needs fill-in-the-middle (the `insert` capability)",
-    ),
-    Need(
-        "opencode",
-        "chat",
-        ("completion", "tools"),
-        16 * 1024,
-        False,
-        "OpenCode works through tool calls, and its own instructions and tools take about 8k "
-        "tokens of the window",
-    ),
-    Need(
-        "aider",
-        "chat",
-        ("completion",),
-        None,
-        True,
-        "Aider needs no tools; it sends num_ctx itself, pinned to the server's window",
-        sizes_per_prompt=True,
-    ),
-)
+def needs() -> list[Need]:
+    """What every client needs, each use (chat, autocomplete) one Need, from its ClientSpec."""
+    return [need for found in registry.specs() for need in found.needs]
 
 
 #: What any chat use needs, whichever client: the default model is judged by it.
@@ -94,7 +33,9 @@ CHAT = Need("any client", "chat", ("completion",), None, False, "every client ch
 def needs_for(client: str, role: str = "chat") -> Need | None:
     if client == CHAT.client:
         return CHAT
-    return next((n for n in NEEDS if n.client == client and n.role == role), None)
+    if client not in CLIENTS:
+        return None
+    return registry.spec(client).need(role)
 
 
 @dataclass(frozen=True)
@@ -141,6 +82,12 @@ class Verdict:
     def reason(self) -> str:
         if self.cannot_chat:
             kind = "an embedding model" if self.embedding else "not a model that generates text"
+            if self.role == "autocomplete":
+                return (
+                    f"{self.model} is {kind}: it cannot complete code (it lacks the "
+                    "`completion` capability). Choose a model with fill-in-the-middle (`insert`) "
+                    "for autocomplete."
+                )
             return (
                 f"{self.model} is {kind}: it cannot chat (it lacks the `completion` "
                 "capability). Choose a chat model."
@@ -244,7 +191,7 @@ def affected(settings: Settings, client: str | None, role: str) -> list[tuple[st
 
 
 def server_fix(min_context: int) -> str:
-    """How to raise the window on the seed's macOS server (a LaunchAgent)."""
+    """How to raise the window on a macOS server (a LaunchAgent; systemd in brackets)."""
     return (
         f"Raise the server's window: add OLLAMA_CONTEXT_LENGTH={min_context} to "
         "EnvironmentVariables in ~/Library/LaunchAgents/com.ollama.plist on the server, then "

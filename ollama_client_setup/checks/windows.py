@@ -19,7 +19,7 @@ from ollama_client_setup.checks import fit
 from ollama_client_setup.config.settings import Settings
 
 if TYPE_CHECKING:
-    from ollama_client_setup.net.ollama import OllamaClient
+    from ollama_client_setup.net.ollama_client import OllamaClient
 
 #: How long loading the models may take by default (a cold 20 GB model over a slow disk
 #: takes minutes); init --load-timeout and model use/warm --timeout change it.
@@ -51,7 +51,7 @@ def measure(client: OllamaClient, models: list[str], *, deadline: float) -> Meas
     loaded that way), then read the window /api/ps reports for it. One model at a time: the
     server loads one at a time anyway, and each must still be loaded when /api/ps is read."""
     from ollama_client_setup.checks.catalog import warm
-    from ollama_client_setup.net.ollama import ServerError
+    from ollama_client_setup.net.ollama_types import ServerError
 
     windows: dict[str, int] = {}
     errors: dict[str, str] = {}
@@ -69,10 +69,7 @@ def measure(client: OllamaClient, models: list[str], *, deadline: float) -> Meas
             continue
         found = running.get(names.key(model))
         if found is None or not found.context_length:
-            errors[model] = (
-                "the server does not report the window it gave the model: /api/ps says it "
-                "from Ollama 0.10.0 on"
-            )
+            errors[model] = UNREPORTED
             continue
         windows[model] = found.context_length
         # /api/ps shows the num_ctx the runner was asked for; the runner itself holds at most
@@ -84,7 +81,7 @@ def measure(client: OllamaClient, models: list[str], *, deadline: float) -> Meas
 
 
 def _most(client: OllamaClient, model: str) -> int | None:
-    from ollama_client_setup.net.ollama import ServerError
+    from ollama_client_setup.net.ollama_types import ServerError
 
     try:
         return client.show(model).context_length
@@ -175,6 +172,19 @@ def sharing(settings: Settings) -> list[Sharing]:
     return out
 
 
+#: Why a window could not be learnt on an Ollama before 0.10.0, whose /api/ps has no
+#: context_length: trying again cannot help there.
+UNREPORTED = (
+    "the server does not report the window it gave the model: /api/ps says it from Ollama 0.10.0 on"
+)
+#: The way out when the window cannot be learnt.
+PIN_IT = (
+    "upgrade Ollama on the server (0.10.0 or newer reports it), or give the window yourself "
+    "with `ollama-client-setup init --context N` (what the server runs the model with, "
+    "OLLAMA_CONTEXT_LENGTH on the server, 4096 unless it is set)"
+)
+
+
 def reload_warnings(settings: Settings) -> list[str]:
     """One sentence per model whose clients would make the server restart it on every
     switch between them, with the server-side fix."""
@@ -186,7 +196,8 @@ def reload_warnings(settings: Settings) -> list[str]:
             out.append(
                 f"{', '.join(share.varies)} will send a new num_ctx with every prompt for "
                 f"{share.model}, so the server restarts the model again and again; "
-                "`ollama-client-setup init --yes` measures the server's window and pins it."
+                "`ollama-client-setup init --yes` measures the server's window and pins it "
+                f"(if the server cannot say it: {PIN_IT})."
             )
             continue
         asked = sorted(

@@ -10,6 +10,7 @@ from ollama_client_setup import plan as targets
 from ollama_client_setup.cli.app import Application, command_edge, json_option
 from ollama_client_setup.config.settings import SHELLS
 from ollama_client_setup.flows import workflow
+from ollama_client_setup.plan.machine import look_for_env
 from ollama_client_setup.shells import profiles as shell_target
 
 
@@ -26,7 +27,7 @@ def command(app: Application, shell: str | None, as_json: bool) -> None:
     settings = workflow.require_settings()
     login = shell_target.login_shell(os.environ)
     shell = shell or (login if login in SHELLS else "sh")
-    env = targets.shell_env(settings)
+    env = targets.shell_env(settings, look_for_env())
     if app.json:
         app.emit({"shell": shell, "variables": env.variables})
         return

@@ -10,15 +10,17 @@ from typing import Any
 import click
 
 from ollama_client_setup.base import paths, validate
+from ollama_client_setup.base.registry import CLIENTS, MODES
 from ollama_client_setup.checks import windows
 from ollama_client_setup.cli.app import Application, command_edge, dry_run_option, json_option
-from ollama_client_setup.cli.init_prompts import Choices, ask, show_probe
+from ollama_client_setup.cli.init_prompts import ask, show_probe
 from ollama_client_setup.cli.planview import confirm, file_lines, show_dry_run
-from ollama_client_setup.config import endpoints
+from ollama_client_setup.config import endpoints, summary
 from ollama_client_setup.config import settings as settings_mod
-from ollama_client_setup.config.settings import CLIENTS, MODES, SHELLS, Settings
-from ollama_client_setup.flows import workflow
-from ollama_client_setup.flows.probe import Probe, probe
+from ollama_client_setup.config.settings import SHELLS, Settings
+from ollama_client_setup.flows import init_steps, workflow
+from ollama_client_setup.flows.choices import Choices
+from ollama_client_setup.flows.reachability import Probe, probe
 from ollama_client_setup.shells import profiles as shell_target
 
 
@@ -178,7 +180,7 @@ def command(
     found: Probe | None = None
     if interactive:
         given, found = ask(app, current, given, os.environ)
-        _check_model(app, found, given.apply(current, os.environ), given)  # a --model given
+        _say(app, init_steps.check_model(found, given.apply(current, os.environ), given))
     elif not no_probe:
         target = given.apply(current, os.environ)
         with app.progress(f"Checking {endpoints.server_root(target)}"):
@@ -189,8 +191,9 @@ def command(
             target,
             "The settings are written anyway; `ollama-client-setup doctor` checks again.",
         )
-        _check_model(app, found, target, given)
-        given = _clamp_context(app, found, target, given)
+        _say(app, init_steps.check_model(found, target, given))
+        given, clamped = init_steps.clamp_context(found, target, given)
+        _say(app, clamped)
         if found.reachable:
             from ollama_client_setup.checks import fit
             from ollama_client_setup.cli.model import fit_warnings
@@ -199,7 +202,7 @@ def command(
             fit_warnings(app, chosen, fit.uses(chosen), strict, chosen=chosen.model)
 
     if found is not None and found.reachable:
-        given = _server_spelling(found, given)
+        given = init_steps.server_spelling(found, given)
         if not dry_run:
             target = given.apply(current, os.environ)
             given = _measure_windows(app, found, target, given, load_timeout)
@@ -212,14 +215,14 @@ def command(
         confirm=confirm(app, "Apply these changes?") if interactive else None,
     )
     app.applied = outcome.applied
-    _keep_key(app, outcome.applied, key, store)
+    _say(app, init_steps.keep_key(outcome.applied, key, store))
     load = shell_target.load_hint(outcome.settings.shells, os.environ)
     if app.json:
         app.emit(
             {
                 "dry_run": dry_run,
                 "applied": outcome.applied,
-                "settings": _settings_dict(outcome.settings),
+                "settings": summary.as_dict(outcome.settings),
                 "probe": found.to_dict() if found else None,
                 "files": [f.to_dict() for f in outcome.plan.files],
                 "load_command": load,
@@ -274,74 +277,6 @@ def _api_key(from_stdin: bool, forget: bool) -> tuple[str | None, str | None]:
     return key, "keyring" if secrets.keyring_usable() else "file"
 
 
-def _keep_key(app: Application, applied: bool, key: str | None, store: str | None) -> None:
-    from ollama_client_setup.config import secrets
-
-    if not applied:
-        return
-    if store == "":
-        secrets.forget()
-    elif key and store == "keyring":
-        secrets.store(key)
-    elif key and store == "file":
-        app.warn(
-            f"no keyring is available here: the API key is kept only in "
-            f"{paths.display(secrets.key_file())} (readable by you alone)"
-        )
-
-
-def _check_model(app: Application, found: Probe, settings: Settings, given: Choices) -> None:
-    """A model named with --model must be on the server (model use refuses the same way);
-    one kept from the settings is only warned about: the server may have lost it."""
-    from ollama_client_setup.checks.catalog import closest, require, resolve_name
-
-    if not (found.reachable and settings.model):
-        return
-    if given.model:
-        require(given.model, found.models, "write it anyway with `init --no-probe`")
-        return
-    if resolve_name(settings.model, found.models) is None:
-        close = closest(settings.model, found.models)
-        hint = f" Did you mean {', '.join(close)}?" if close else ""
-        app.warn(
-            f"the server has no model called {settings.model!r}.{hint} Pull it on the "
-            f"server (`ollama pull {settings.model}`) or choose another with "
-            "`ollama-client-setup model use`."
-        )
-
-
-def _clamp_context(app: Application, found: Probe, settings: Settings, given: Choices) -> Choices:
-    """--context never above what the model supports (the server would cap it anyway,
-    but a client asking for more makes the server reload the model)."""
-    if not (given.context and found.reachable and settings.model):
-        return given
-    from ollama_client_setup.checks.catalog import details_for, resolve_name
-    from ollama_client_setup.net.connect import connect
-    from ollama_client_setup.net.ollama import ServerError
-
-    name = resolve_name(settings.model, found.models)
-    if name is None:
-        return given
-    try:
-        with connect(settings, timeout=5.0) as client:
-            most = details_for(client, [name])[name].max_context
-    except ServerError:
-        return given
-    if most and given.context > most:
-        app.warn(f"{name} supports at most {most} tokens; using --context {most}")
-        return replace(given, context=most)
-    return given
-
-
-def _server_spelling(found: Probe, given: Choices) -> Choices:
-    """--model testmodel is kept as the server names it (testmodel:latest), so what the
-    files say matches /api/ps and /api/tags exactly (docs/server.md, "Model names")."""
-    from ollama_client_setup.checks.catalog import resolve_name
-
-    name = resolve_name(given.model, found.models) if given.model else None
-    return replace(given, model=name) if name and name != given.model else given
-
-
 def _measure_windows(
     app: Application, found: Probe, target: Settings, given: Choices, timeout: float
 ) -> Choices:
@@ -360,16 +295,19 @@ def _measure_windows(
 def _describe_clients(app: Application, settings: Settings) -> None:
     """How to use each configured client now (e.g. `claude-ollama`, a Codex profile)."""
     from ollama_client_setup.clients import base as clients
+    from ollama_client_setup.plan.machine import look
 
+    machine = look(settings, os.environ, shells_planned=())
     for name in settings.clients:
-        ctx = clients.context(settings, name, os.environ)
+        ctx = clients.context(settings, name, machine)
         app.echo(f"  {clients.get(name).describe(ctx)}")
 
 
 def _hint_clients(app: Application, settings: Settings) -> None:
     from ollama_client_setup.clients import base as clients
+    from ollama_client_setup.plan.machine import look_for_clients
 
-    found = [c for c in clients.detect(os.environ) if c not in settings.clients]
+    found = [c for c in clients.detect(look_for_clients(os.environ)) if c not in settings.clients]
     if found:
         flags = " ".join(f"--client {c}" for c in found)
         app.echo(
@@ -378,14 +316,6 @@ def _hint_clients(app: Application, settings: Settings) -> None:
         )
 
 
-def _settings_dict(settings: Settings) -> dict[str, Any]:
-    return {
-        "host": settings.host,
-        "port": settings.port,
-        "model": settings.model,
-        "shells": list(settings.shells),
-        "clients": list(settings.clients),
-        "client_options": {k: v.to_table() for k, v in settings.client_options.items()},
-        "windows": dict(settings.windows),
-        "server_root": endpoints.server_root(settings),
-    }
+def _say(app: Application, warning: str | None) -> None:
+    if warning:
+        app.warn(warning)

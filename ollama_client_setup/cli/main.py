@@ -9,6 +9,7 @@ import sys
 import click
 
 from ollama_client_setup import __version__
+from ollama_client_setup.base.constants import CMD
 from ollama_client_setup.base.exitcodes import ExitCode
 from ollama_client_setup.cli.app import Application
 
@@ -74,7 +75,7 @@ class LazyGroup(click.Group):
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, "--version", prog_name="ollama-client-setup")
+@click.version_option(__version__, "--version", prog_name=CMD)
 @click.option("-v", "--verbose", count=True, help="More detail (repeatable).")
 @click.option("-q", "--quiet", count=True, help="Less output (repeatable).")
 @click.pass_context
@@ -97,7 +98,7 @@ def main() -> None:
     STARTED = IMPORTED
     as_json = "--json" in sys.argv[1:]
     try:
-        code = cli.main(prog_name="ollama-client-setup", standalone_mode=False)
+        code = cli.main(prog_name=CMD, standalone_mode=False)
     except click.ClickException as exc:
         if not as_json:
             exc.show()
@@ -131,7 +132,7 @@ def main() -> None:
 def _emit_error(code: int, kind: str, message: str, hint: str) -> None:
     from ollama_client_setup.base.output import dumps, envelope
 
-    command = " ".join(a for a in sys.argv[1:3] if not a.startswith("-")) or "ollama-client-setup"
+    command = " ".join(a for a in sys.argv[1:3] if not a.startswith("-")) or CMD
     click.echo(
         dumps(envelope(command, code, None, error={"code": kind, "message": message, "hint": hint}))
     )

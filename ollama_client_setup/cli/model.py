@@ -9,17 +9,17 @@ import click
 from ollama_client_setup.base import validate
 from ollama_client_setup.base.errors import (
     LoadFailed,
-    RefusedError,
     ServerAnswerError,
     SetupError,
     UnreachableError,
 )
+from ollama_client_setup.base.registry import CLIENTS
 from ollama_client_setup.checks import fit, windows
 from ollama_client_setup.cli import windowview
 from ollama_client_setup.cli.app import Application, command_edge, dry_run_option, json_option
 from ollama_client_setup.cli.planview import file_lines, show_dry_run
 from ollama_client_setup.config import endpoints
-from ollama_client_setup.config.settings import CLIENTS, Settings
+from ollama_client_setup.config.settings import Settings
 from ollama_client_setup.flows import workflow
 
 #: How long a load of the model may take: a cold 20 GB model over a slow disk takes minutes.
@@ -55,6 +55,11 @@ def _server_error(settings: Settings, exc: Any, extra_hint: str = "") -> SetupEr
     hint = f"Run `ollama-client-setup doctor` to see where the path breaks.{extra_hint}"
     if getattr(getattr(exc, "category", None), "value", None) in _NO_ANSWER:
         return UnreachableError(f"cannot reach the server at {root}: {exc}", hint=hint)
+    from ollama_client_setup.checks.doctor import server_fix
+
+    said = server_fix.for_answer(settings, exc)  # the server's own words (a Host check, ...)
+    if said is not None:
+        hint = f"{said.text}{extra_hint}"
     return ServerAnswerError(f"the server at {root} answered, but: {exc}", hint=hint)
 
 
@@ -64,7 +69,7 @@ def _server_error(settings: Settings, exc: Any, extra_hint: str = "") -> SetupEr
 def list_models(app: Application, as_json: bool) -> None:
     """The server's models: size, parameters, quantisation, context, tools, loaded now."""
     from ollama_client_setup.checks.catalog import catalog, human_size, human_tokens
-    from ollama_client_setup.net.ollama import ServerError
+    from ollama_client_setup.net.ollama_types import ServerError
 
     settings = workflow.require_settings()
     try:
@@ -97,7 +102,8 @@ def list_models(app: Application, as_json: bool) -> None:
         if misfit:
             mark += f"  (not for {', '.join(misfit)})"
         if info.chat is False:
-            mark = "  (an embedding model: cannot chat)"
+            used_by = f"  <- {', '.join(info.used_by)}" if info.used_by else ""
+            mark = f"{used_by}  (an embedding model: cannot chat)"
         if not info.valid:
             mark += "  (a name no client can be given: rename it on the server)"
         app.echo(
@@ -121,40 +127,10 @@ def fit_warnings(
     strict: bool,
     chosen: str | None = None,
 ) -> None:
-    """Warn (or, with --strict, refuse) when a model lacks what a managed client needs.
-    A model that cannot chat at all (an embedding model) is always refused, `chosen` (the
-    model being set) too when no client uses it yet."""
-    from ollama_client_setup.checks.catalog import details_for, offer
-    from ollama_client_setup.net.ollama import ServerError
+    """Say each misfit flows.fit_policy finds (it refuses what must not be written)."""
+    from ollama_client_setup.flows import fit_policy
 
-    wanted = [m for _, _, m in affected] + ([chosen] if chosen else [])
-    if not wanted:
-        return
-    try:
-        with _server(settings) as client:
-            infos = details_for(client, wanted)
-    except ServerError:
-        return  # Reachability is reported elsewhere; fit cannot be judged now.
-    offers = {n: offer(i, settings.window_for(n)) for n, i in infos.items() if not i.error}
-    verdicts = fit.misfits(settings, offers, affected)
-    if chosen and chosen in offers:
-        verdicts.insert(0, fit.judge(fit.CHAT.client, "chat", chosen, offers[chosen]))
-    for verdict in verdicts:
-        if verdict.cannot_chat:  # no request could work: never written, --strict or not
-            raise RefusedError(
-                f"{verdict.reason()} Nothing was changed.",
-                hint="`ollama-client-setup model list` shows which models can chat; to write "
-                "it anyway, add --no-check (init: --no-probe).",
-            )
-        if verdict.fits:
-            continue
-        message = f"{verdict.client}: {verdict.reason()}"
-        if strict:
-            raise RefusedError(
-                f"{message}; nothing was changed (--strict)",
-                hint="Choose a model that fits (`ollama-client-setup model "
-                "list` marks them), or leave out --strict.",
-            )
+    for message in fit_policy.misfits(settings, affected, strict, chosen):
         app.warn(message)
 
 
@@ -296,7 +272,7 @@ def warm(app: Application, name: str | None, load_timeout: float, as_json: bool)
     """Load the model (default: the configured one) on the server now, so the first real
     request does not wait for it; slow first answers are usually this load."""
     from ollama_client_setup.checks.catalog import warm as load
-    from ollama_client_setup.net.ollama import ServerError
+    from ollama_client_setup.net.ollama_types import ServerError
 
     settings = workflow.require_settings()
     name = name or settings.model
@@ -331,7 +307,7 @@ def warm(app: Application, name: str | None, load_timeout: float, as_json: bool)
 def _checked(settings: Settings, name: str) -> str:
     """The server's own name for the model; refuses names the server does not have."""
     from ollama_client_setup.checks.catalog import require
-    from ollama_client_setup.net.ollama import ServerError
+    from ollama_client_setup.net.ollama_types import ServerError
 
     try:
         with _server(settings) as server:

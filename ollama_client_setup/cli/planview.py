@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import click
 
 from ollama_client_setup.base import paths
 from ollama_client_setup.cli.app import Application
-from ollama_client_setup.edits.engine import Plan
+from ollama_client_setup.edits.fileplan import Plan
 
 _VERBS = {"create": "create", "update": "update", "delete": "remove", "unchanged": "keep"}
 _DONE = {"create": "created", "update": "updated", "delete": "removed", "unchanged": "kept"}
@@ -27,7 +29,7 @@ def file_lines(plan: Plan, *, done: bool, include_unchanged: bool = False) -> li
     return lines
 
 
-def confirm(app: Application, question: str) -> object:
+def confirm(app: Application, question: str) -> Callable[[Plan], bool]:
     """A confirm callback for the workflow: list the files, offer the diff, ask."""
 
     def ask(plan: Plan) -> bool:

@@ -14,9 +14,9 @@ from ollama_client_setup.cli.app import Application, command_edge, json_option
 from ollama_client_setup.cli.checkview import QUIET, echo_result
 from ollama_client_setup.flows import workflow
 
-#: Kept here as well as in ..smoke so `--help` does not import httpx.
+#: Kept here as well as in ..checks.smoke.asks so `--help` does not import httpx.
 DEFAULT_BUDGET = 120.0
-#: Kept here as well as in ..clientrun (asserted by the tests).
+#: Kept here as well as in ..checks.clientrun.runner (asserted by the tests).
 DEFAULT_CLIENT_TIMEOUT = 60.0
 
 
@@ -114,51 +114,23 @@ def show_report(app: Application, report: Any) -> None:
 
 
 def run_with_progress(app: Application, settings: Any, **kwargs: Any) -> Any:
-    from ollama_client_setup.checks import smoke
+    from ollama_client_setup.checks.smoke import steps
 
     progress = _progress(app)
     try:
-        return smoke.run(settings, progress=progress, **kwargs)
+        return steps.run(settings, progress=progress, **kwargs)
     finally:
         if progress is not None:
             click.echo("\r\033[K", err=True, nl=False)
 
 
 def add_client_steps(app: Application, settings: Any, report: Any, timeout: float) -> None:
-    """Append a `run.<client>` step per managed client (clientrun) to the smoke report.
+    """flows.smoke_clients.add_client_steps, with the progress line on a terminal."""
+    from ollama_client_setup.flows import smoke_clients
 
-    When the `models` step failed (no server, or no such model) every client would fail the
-    same way, and Codex only after the whole timeout: the runs are skipped with that reason.
-    """
-    import time
-
-    from ollama_client_setup.base.results import Status, skip
-    from ollama_client_setup.checks import clientrun
-    from ollama_client_setup.checks.smoke import Step
-
-    started = time.monotonic()
-    if not settings.clients:
-        result = skip(
-            "skipped: no client is managed here (add one with "
-            "`ollama-client-setup init --client NAME`)"
-        )
-        report.steps.append(Step("run", "each managed client answers", result))
-        return
-    models = report.step("models")
-    if models is not None and models.status is Status.FAIL:
-        runs = [(name, skip("skipped: the models step failed")) for name in settings.clients]
-    else:
-        progress = _progress(app)
-        try:
-            runs = clientrun.run_clients(settings, timeout=timeout, progress=progress)
-        finally:
-            if progress is not None:
-                click.echo("\r\033[K", err=True, nl=False)
-    from ollama_client_setup.checks.doctor.cost import sharing
-
-    title = "the clients share one runner per model"
-    report.steps.append(Step("runners", title, sharing(settings)))
-    for name, result in runs:
-        title = f"{result.data.get('program', name)} answers when run once"
-        report.steps.append(Step(f"run.{name}", title, result))
-    report.elapsed += time.monotonic() - started
+    progress = _progress(app)
+    try:
+        smoke_clients.add_client_steps(settings, report, timeout, progress)
+    finally:
+        if progress is not None:
+            click.echo("\r\033[K", err=True, nl=False)

@@ -6,7 +6,7 @@ import click
 
 from ollama_client_setup.base import paths
 from ollama_client_setup.cli.app import Application, command_edge, json_option
-from ollama_client_setup.config import endpoints
+from ollama_client_setup.config import endpoints, summary
 from ollama_client_setup.flows import workflow
 from ollama_client_setup.plan import state
 
@@ -22,13 +22,11 @@ def command(app: Application, as_json: bool) -> None:
     states = state.file_states(settings)
     in_sync = all(s.state == "ok" for s in states)
     if app.json:
+        shown = summary.as_dict(settings)
         app.emit(
             {
                 "settings_file": str(paths.settings_file()),
-                "server_root": endpoints.server_root(settings),
-                "model": settings.model,
-                "shells": list(settings.shells),
-                "clients": list(settings.clients),
+                **{key: shown[key] for key in ("server_root", "model", "shells", "clients")},
                 "files": [s.to_dict() for s in states],
                 "in_sync": in_sync,
             }

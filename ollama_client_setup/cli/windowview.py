@@ -3,7 +3,7 @@ means: the number each client is pinned to or told, and any reload it would stil
 
 from __future__ import annotations
 
-from ollama_client_setup.base.errors import LoadFailed
+from ollama_client_setup.base.errors import RefusedError
 from ollama_client_setup.checks import ollama_texts, windows
 from ollama_client_setup.checks.doctor import server_fix
 from ollama_client_setup.cli.app import Application
@@ -21,7 +21,7 @@ def measure(
     """The window the server gives each of `models` (loading each, within `timeout`); says
     what was loaded and what could not be learnt, and how to `skip` the wait. A model the
     server cannot load (no memory for it, an embedding model) is said with its fix, or with
-    `refuse` ends the command (LoadFailed) before anything is written. Merge the result with
+    `refuse` ends the command (refused, exit 4) before anything is written. Merge the result with
     `windows.merged`."""
     if not models:
         return {}
@@ -44,16 +44,20 @@ def measure(
             fix = server_fix.for_text(settings, why, model=model)
             text = f"the server cannot load {model}: {fix.text if fix else why}"
             if refuse:
-                raise LoadFailed(
+                raise RefusedError(
                     f"{text} Nothing was changed.",
                     hint=f"Every request to it would fail the same way. {skip} switches anyway.",
                 )
             app.warn(text)
             continue
+        again = (
+            windows.PIN_IT[0].upper() + windows.PIN_IT[1:] + "."
+            if why == windows.UNREPORTED
+            else "`ollama-client-setup init --yes` tries again."
+        )
         app.warn(
             f"could not learn the server's window for {model} ({why}); clients that size "
-            "num_ctx themselves are not pinned for it. `ollama-client-setup init --yes` "
-            "tries again."
+            f"num_ctx themselves are not pinned for it. {again}"
         )
     return found.windows
 

@@ -1,29 +1,33 @@
 """The coding clients: the interface each client module implements, and the registry.
 
 A client contributes file changes (its own config), and may add shell variables or a
-launcher command to the env files. Client modules are imported only when used.
+launcher command to the env files. Client modules are imported only when used. Planning and
+detection read a Machine (shells/machine.py) and do no I/O: what a client needs looked at is
+its program, its config_dir and its `probes`, which plan.machine looks at beforehand.
 """
 
 from __future__ import annotations
 
 import importlib
-import shutil
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar
 
-from ollama_client_setup.base import names, paths
+from ollama_client_setup.base import names
+from ollama_client_setup.base.registry import CLIENTS, MODULES
 from ollama_client_setup.config import endpoints
-from ollama_client_setup.config.settings import CLIENTS, ClientOptions, Settings
+from ollama_client_setup.config.settings import ClientOptions, Settings
 from ollama_client_setup.edits.changes import LOADERS, Change
+from ollama_client_setup.shells.machine import Machine
 from ollama_client_setup.shells.profiles import Launcher
 
 
 @dataclass(frozen=True)
 class ClientContext:
-    """Everything a client needs to describe its files; derived from settings only."""
+    """Everything a client needs to describe its files: the settings, and what the machine
+    looks like (looked at before planning)."""
 
     name: str
     #: The server root, e.g. http://ollama-server:11434 (no /v1, no trailing slash).
@@ -35,7 +39,7 @@ class ClientContext:
     options: ClientOptions
     #: The client's mode (claude-code: launcher|settings; codex: profile|default), or None.
     mode: str | None
-    environ: Mapping[str, str]
+    machine: Machine
     #: The server's measured window per model (canonical names; see Settings.windows).
     windows: Mapping[str, int] = field(default_factory=dict)
 
@@ -54,7 +58,7 @@ class ClientContext:
 
     @property
     def home(self) -> Path:
-        return paths.home()
+        return self.machine.home
 
     @property
     def skip_flag(self) -> str:
@@ -71,11 +75,14 @@ class Client(ABC):
     def config_dir(self, environ: Mapping[str, str]) -> Path:
         """The folder whose existence says the client has been used on this machine."""
 
-    def detected(self, environ: Mapping[str, str]) -> bool:
-        return (
-            bool(shutil.which(self.program, path=environ.get("PATH")))
-            or self.config_dir(environ).is_dir()
-        )
+    def probes(self, environ: Mapping[str, str]) -> list[Path]:
+        """The paths whose existence this client's planning or detection asks the Machine
+        about (besides config_dir): plan.machine looks at them first."""
+        return []
+
+    def detected(self, machine: Machine) -> bool:
+        found = machine.which(self.program)
+        return bool(found) or machine.is_dir(self.config_dir(machine.environ))
 
     @abstractmethod
     def changes(self, ctx: ClientContext) -> list[Change]:
@@ -92,23 +99,13 @@ class Client(ABC):
         return f"{self.title} uses {ctx.model or '(no model chosen)'}"
 
 
-_MODULES = {
-    "aider": "aider",
-    "continue": "continue_",
-    "claude-code": "claude_code",
-    "codex": "codex",
-    "opencode": "opencode",
-}
-assert set(_MODULES) == set(CLIENTS)
-
-
 def get(name: str) -> Client:
-    module = importlib.import_module(f"{__package__}.{_MODULES[name]}")
+    module = importlib.import_module(f"{__package__}.{MODULES[name]}")
     return module.CLIENT
 
 
 def _load_kinds(client: str) -> None:
-    if client in _MODULES:
+    if client in MODULES:
         get(client)
 
 
@@ -116,7 +113,7 @@ def _load_kinds(client: str) -> None:
 LOADERS.append(_load_kinds)
 
 
-def context(settings: Settings, name: str, environ: Mapping[str, str]) -> ClientContext:
+def context(settings: Settings, name: str, machine: Machine) -> ClientContext:
     return ClientContext(
         name=name,
         root=endpoints.server_root(settings),
@@ -124,10 +121,11 @@ def context(settings: Settings, name: str, environ: Mapping[str, str]) -> Client
         model=settings.model_for(name),
         options=settings.options(name),
         mode=settings.mode_for(name),
-        environ=environ,
+        machine=machine,
         windows=settings.windows,
     )
 
 
-def detect(environ: Mapping[str, str]) -> list[str]:
-    return [name for name in CLIENTS if get(name).detected(environ)]
+def detect(machine: Machine) -> list[str]:
+    """The clients installed or used here, from a Machine plan.machine.look_for_clients made."""
+    return [name for name in CLIENTS if get(name).detected(machine)]

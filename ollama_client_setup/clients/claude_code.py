@@ -7,15 +7,22 @@ and beats anything exported in the shell: the user's explicit choice (--claude-c
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from ollama_client_setup.base import paths
+from ollama_client_setup.base.constants import CMD
 from ollama_client_setup.base.errors import ContentError
+from ollama_client_setup.base.ollama_releases import MESSAGES_ROUTE
+from ollama_client_setup.base.results import Fix, Result, fail
 from ollama_client_setup.clients.base import Client, ClientContext
+from ollama_client_setup.clients.spec import AGENT_CONTEXT, ClientSpec, Floor, Headless, Need
+from ollama_client_setup.config.settings import Settings
 from ollama_client_setup.edits.changes import Change, Memo, Rendered
-from ollama_client_setup.formats import structured as st
+from ollama_client_setup.formats import json_edit as jsonx
+from ollama_client_setup.formats import spans
 from ollama_client_setup.shells.profiles import Launcher
 
 LAUNCHER = "claude-ollama"
@@ -97,10 +104,10 @@ class SettingsEnv(Change):
         # A missing or empty file comes back as it was: `blank` keeps its exact text.
         memo = None if self._ours(env) else _memo(text, env, (current or "") if blank else None)
         before = root.python()
-        unit = st.json_unit(text, root)
-        with st.own_edits(paths.display(self.path)):
+        unit = jsonx.json_unit(text, root)
+        with spans.own_edits(paths.display(self.path)):
             if env is None:
-                text = st.json_set(text, root, "env", self.values, unit)
+                text = jsonx.json_set(text, root, "env", self.values, unit)
             else:
                 for name, value in self.values.items():
                     root = _root(text)
@@ -108,16 +115,16 @@ class SettingsEnv(Change):
                     assert member is not None
                     have = member.node.get(name)
                     if have is None or have.node.value != value:
-                        text = st.json_set(text, member.node, name, value, unit)
+                        text = jsonx.json_set(text, member.node, name, value, unit)
             after = _root(text).python()
         got = after.get("env", {})
         if _others(after) != _others(before) or any(
             got.get(k) != v for k, v in self.values.items()
         ):
-            raise st.changed_meaning(paths.display(self.path))
+            raise spans.changed_meaning(paths.display(self.path))
         return Rendered(text, memo)
 
-    def _ours(self, env: st.JNode | None) -> bool:
+    def _ours(self, env: jsonx.JNode | None) -> bool:
         """The tool's values are already there: keep the memo of the user's own values."""
         if env is None:
             return False
@@ -138,7 +145,7 @@ class SettingsEnv(Change):
         if memo is None:
             return current  # The values were there before the tool came: leave them.
         _env(current, _root(current))  # The user's file: its errors are the user's to fix.
-        with st.own_edits("Claude Code's settings.json"):
+        with spans.own_edits("Claude Code's settings.json"):
             return cls._revert(current, memo)
 
     @classmethod
@@ -147,40 +154,41 @@ class SettingsEnv(Change):
         root = _root(text)
         env = _env(text, root)
         if env is not None:
-            unit = st.json_unit(text, root)
+            unit = jsonx.json_unit(text, root)
             prior: dict[str, str] = memo.get("prior", {})
             for name in OWNED:
                 node = _env(text, _root(text))
                 assert node is not None
                 if name in prior:
-                    text = st.json_set_raw(text, node, name, prior[name], unit)
+                    text = jsonx.json_set_raw(text, node, name, prior[name], unit)
                 else:
-                    text = st.json_delete(text, node, name)
+                    text = jsonx.json_delete(text, node, name)
             root = _root(text)
             env = _env(text, root)
             if not memo.get("env") and env is not None and not env.members:
-                text = st.json_delete(text, root, "env")
+                text = jsonx.json_delete(text, root, "env")
         if memo.get("blank") is not None and not _root(text).members:
             return memo["blank"]
         return text
 
 
-def _root(text: str) -> st.JNode:
-    return st.json_object(st.parse_json(text, strict_why=STRICT_WHY), "settings.json", text)
+def _root(text: str) -> jsonx.JNode:
+    return jsonx.json_object(jsonx.parse_json(text, strict_why=STRICT_WHY), "settings.json", text)
 
 
-def _env(text: str, root: st.JNode) -> st.JNode | None:
+def _env(text: str, root: jsonx.JNode) -> jsonx.JNode | None:
     member = root.get("env")
     if member is None:
         return None
     if member.node.kind != "object":
         raise ContentError(
-            'its "env" must be an object of variables {...}', *st.line_col(text, member.node.start)
+            'its "env" must be an object of variables {...}',
+            *spans.line_col(text, member.node.start),
         )
     return member.node
 
 
-def _memo(text: str, env: st.JNode | None, blank: str | None) -> Memo:
+def _memo(text: str, env: jsonx.JNode | None, blank: str | None) -> Memo:
     prior = {}
     for name in OWNED:
         member = env.get(name) if env else None
@@ -201,10 +209,81 @@ def _others(data: dict[str, Any]) -> dict[str, Any]:
     return rest
 
 
+def _result(text: str) -> tuple[str, bool] | None:
+    """The answer in the `--output-format json` document Claude Code prints last, and
+    whether it says it failed."""
+    for line in reversed(text.splitlines()):
+        line = line.strip()
+        if not line.startswith("{"):
+            continue
+        try:
+            data = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(data, dict) and "result" in data:
+            return str(data.get("result") or ""), bool(data.get("is_error"))
+    return None
+
+
+def _settings_beat_launcher(settings: Settings, environ: Mapping[str, str]) -> Result | None:
+    """ANTHROPIC_* keys in settings.json "env" win over the launcher's variables."""
+    if settings.mode_for("claude-code") != "launcher":
+        return None
+    path = config_dir(environ) / "settings.json"
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    env = data.get("env") if isinstance(data, dict) else None
+    if not isinstance(env, dict):
+        return None
+    clashing = sorted(k for k in env if k.startswith("ANTHROPIC_"))
+    if not clashing:
+        return None
+    return fail(
+        f'{paths.display(path)} sets {", ".join(clashing)} in "env", which beats the '
+        "claude-ollama launcher for every run",
+        Fix(
+            "Remove those keys from settings.json, or let the tool manage them there:",
+            f"{CMD} init --yes --claude-code-mode settings",
+        ),
+    )
+
+
+SPEC = ClientSpec(
+    name="claude-code",
+    title="Claude Code",
+    program="claude",
+    install="npm install -g @anthropic-ai/claude-code",
+    needs=(
+        Need(
+            "claude-code",
+            "chat",
+            ("completion", "tools"),
+            AGENT_CONTEXT,
+            False,
+            "Claude Code sends about two dozen tools with every request, and Ollama "
+            "recommends a window of at least 64k tokens for it",
+        ),
+    ),
+    headless=Headless(
+        lambda prompt, mode: ("-p", prompt, "--output-format", "json"),
+        # One attempt: its own retries would outlast the run's time limit.
+        env={"CLAUDE_CODE_MAX_RETRIES": "0"},
+        via_launcher=lambda mode: mode != "settings",
+        answer=_result,
+    ),
+    floor=Floor(
+        "claude-code", "Claude Code", MESSAGES_ROUTE, "the Anthropic-compatible /v1/messages"
+    ),
+    lint=_settings_beat_launcher,
+)
+
+
 class ClaudeCode(Client):
-    name = "claude-code"
-    title = "Claude Code"
-    program = "claude"
+    name = SPEC.name
+    title = SPEC.title
+    program = SPEC.program
 
     def config_dir(self, environ: Mapping[str, str]) -> Path:
         return config_dir(environ)
@@ -215,7 +294,7 @@ class ClaudeCode(Client):
     def changes(self, ctx: ClientContext) -> list[Change]:
         if ctx.mode != "settings":
             return []
-        path = self.settings_path(ctx.environ)
+        path = self.settings_path(ctx.machine.environ)
         values = variables(ctx)
         lines = "\n".join(f'      "{k}": "{v}",' for k, v in values.items()).rstrip(",")
         manual = f'add these to the "env" object of {paths.display(path)} yourself:\n{lines}'
@@ -229,7 +308,7 @@ class ClaudeCode(Client):
     def describe(self, ctx: ClientContext) -> str:
         model = ctx.model or "(no model chosen)"
         if ctx.mode == "settings":
-            where = paths.display(self.settings_path(ctx.environ))
+            where = paths.display(self.settings_path(ctx.machine.environ))
             return f"Claude Code: every `claude` run uses {model} at {ctx.root} ({where})"
         return (
             f"Claude Code: `{LAUNCHER}` runs Claude Code with {model} at {ctx.root}; "

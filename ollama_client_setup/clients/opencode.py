@@ -15,6 +15,7 @@ from typing import Any
 
 from ollama_client_setup.base import paths
 from ollama_client_setup.clients.base import Client, ClientContext
+from ollama_client_setup.clients.spec import ClientSpec, Headless, Need
 from ollama_client_setup.edits.changes import Change, OwnedFile
 
 PROVIDER = "ollama-server"
@@ -69,10 +70,31 @@ class OpenCodeConfig(OwnedFile):
     kind = "opencode:config"
 
 
+SPEC = ClientSpec(
+    name="opencode",
+    title="OpenCode",
+    program="opencode",
+    install="npm install -g opencode-ai",
+    needs=(
+        Need(
+            "opencode",
+            "chat",
+            ("completion", "tools"),
+            16 * 1024,
+            False,
+            "OpenCode works through tool calls, and its own instructions and tools take about "
+            "8k tokens of the window",
+        ),
+    ),
+    headless=Headless(lambda prompt, mode: ("run", prompt)),
+    side_request="OpenCode's title request",
+)
+
+
 class OpenCode(Client):
-    name = "opencode"
-    title = "OpenCode"
-    program = "opencode"
+    name = SPEC.name
+    title = SPEC.title
+    program = SPEC.program
 
     def config_dir(self, environ: Mapping[str, str]) -> Path:
         return paths.xdg_config_home() / "opencode"

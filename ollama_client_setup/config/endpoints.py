@@ -6,11 +6,9 @@ appends /api/...), the OpenAI-style variables end in /v1.
 
 from __future__ import annotations
 
+from ollama_client_setup.base.constants import PLACEHOLDER_KEY
 from ollama_client_setup.base.validate import url_host
 from ollama_client_setup.config.settings import Settings
-
-#: Sent as the API key where an SDK insists on one; the server ignores it.
-PLACEHOLDER_KEY = "ollama"
 
 
 def server_root(settings: Settings) -> str:

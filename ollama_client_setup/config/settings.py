@@ -11,12 +11,11 @@ from typing import Any
 
 from ollama_client_setup.base import names, paths, validate
 from ollama_client_setup.base.errors import SettingsError
+from ollama_client_setup.base.registry import CLIENTS, MODES
 
 DEFAULT_HOST = "ollama-server"
 DEFAULT_PORT = 11434
 SHELLS = ("bash", "zsh", "fish", "sh", "pwsh")
-#: Filled in by the clients package; listed here so settings can be validated without it.
-CLIENTS: tuple[str, ...] = ("aider", "continue", "claude-code", "codex", "opencode")
 
 _HEADER = """\
 # Settings for ollama-client-setup. Every file the tool manages is generated from
@@ -30,13 +29,6 @@ _SCHEMA: dict[str, dict[str, str]] = {
     "model": {"default": "model"},
     "shells": {"managed": "shells", "completion": "completion"},
     "clients": {"managed": "clients"},
-}
-#: The modes a client can be written in; the first is the default.
-MODES: dict[str, tuple[str, ...]] = {
-    # launcher: a `claude-ollama` command; settings: ~/.claude/settings.json routes every run.
-    "claude-code": ("launcher", "settings"),
-    # profile: `codex --profile ollama-server`; default: config.toml's top-level provider.
-    "codex": ("profile", "default"),
 }
 _OPTION_KEYS = ("model", "autocomplete_model", "mode", "context")
 MAX_CONTEXT = 1 << 21
@@ -173,7 +165,7 @@ def parse(text: str, path: Path, overrides: Overrides | None = None) -> Settings
             hint="Fix the file by hand, or delete it and run `ollama-client-setup init`.",
         ) from None
     except TOMLKitError as exc:  # duplicate keys and tables carry no position
-        from ollama_client_setup.formats.structured import toml_repeat
+        from ollama_client_setup.formats.toml_edit import toml_repeat
 
         line, col = toml_repeat(text) or (_duplicate_line(text, exc), 1)
         raise SettingsError(
@@ -242,7 +234,7 @@ def check_mode(client: str, value: object) -> str:
 
 def _at(text: str, *path: str) -> str:
     """The ":line:col" of the statement that sets `path` in the settings text, or ""."""
-    from ollama_client_setup.formats.structured import toml_position
+    from ollama_client_setup.formats.toml_edit import toml_position
 
     found = toml_position(text, path, prefix=True)
     return f":{found[0]}:{found[1]}" if found else ""

@@ -30,10 +30,11 @@ from ollama_client_setup.base.errors import (
 from ollama_client_setup.config import secrets
 from ollama_client_setup.config import settings as settings_mod
 from ollama_client_setup.config.settings import Settings
-from ollama_client_setup.edits import engine, fsio, lock
-from ollama_client_setup.edits.engine import Plan
+from ollama_client_setup.edits import engine, fileplan, fsio, lock, planning, revert
+from ollama_client_setup.edits.fileplan import Plan
 from ollama_client_setup.edits.receipts import NAME as RECEIPTS_NAME
 from ollama_client_setup.edits.receipts import Receipts
+from ollama_client_setup.plan.machine import look, look_at_shells
 from ollama_client_setup.plan.state import secret_for
 
 Update = Callable[[Settings], Settings]
@@ -101,8 +102,8 @@ def reconcile(
     def preview() -> tuple[Settings, Plan, Receipts]:
         new = update(settings_mod.load(overrides=overrides))
         receipts = Receipts.load(state)
-        changes = targets.build(new, environ, secret_for(new, secret))
-        return new, _with_state(engine.plan(changes, receipts, state), state), receipts
+        changes = targets.build(new, look(new, environ), secret_for(new, secret))
+        return new, _with_state(planning.plan(changes, receipts, state), state), receipts
 
     if dry_run:
         new, plan, _ = preview()
@@ -234,7 +235,7 @@ def _drop_if_unused(state: Path) -> None:
         receipts = Receipts.load(state)
     except RefusedError:
         return
-    if not receipts.entries and not (state / engine.BACKUPS).exists():
+    if not receipts.entries and not (state / fileplan.BACKUPS).exists():
         _remove_tool_state(state, receipts, keep_backups=False)
 
 
@@ -253,10 +254,11 @@ def uninstall(
         # Uninstall works from the receipts: a settings file broken by hand must not keep
         # the user from taking every change back.
         current, unreadable = Settings(), True
-    scan = targets.scan_candidates(environ)
+    environ = os.environ if environ is None else environ
+    scan = targets.scan_candidates(look_at_shells(environ, targets.SCANNED))
 
     def preview() -> Plan:
-        return _with_state(engine.plan_uninstall(Receipts.load(state), state, scan), state)
+        return _with_state(revert.plan_uninstall(Receipts.load(state), state, scan), state)
 
     if dry_run or not state.exists():
         if not dry_run:
@@ -268,15 +270,15 @@ def uninstall(
     check_home_owner()
     with _state_session(state, preview):
         receipts = Receipts.load(state)
-        plan = engine.plan_uninstall(receipts, state, scan)
+        plan = revert.plan_uninstall(receipts, state, scan)
         if confirm is not None and plan.changed and not confirm(plan):
             return Outcome(current, plan, False, ["Nothing was changed."])
         engine.apply(plan, receipts, state)
         if current.api_key_store == "keyring" or unreadable:
             secrets.forget()  # Settings unreadable: the key may be there; forget it too.
         notes = []
-        if keep_backups and (state / engine.BACKUPS).exists():
-            notes.append(f"Backups kept in {paths.display(state / engine.BACKUPS)}.")
+        if keep_backups and (state / fileplan.BACKUPS).exists():
+            notes.append(f"Backups kept in {paths.display(state / fileplan.BACKUPS)}.")
         _remove_tool_state(state, receipts, keep_backups)
         return Outcome(current, plan, True, notes)
 
@@ -288,11 +290,11 @@ def _remove_tool_state(state: Path, receipts: Receipts, keep_backups: bool) -> N
     step (fsio.remove_tree): a run killed before that still knows which folders to remove.
     """
     if not keep_backups:
-        shutil.rmtree(state / engine.BACKUPS, ignore_errors=True)
+        shutil.rmtree(state / fileplan.BACKUPS, ignore_errors=True)
     with contextlib.suppress(FileNotFoundError):
         (state / lock.NAME).unlink()  # Safe while held: waiting runs notice (lock.Stale).
     dirs = [Path(d) for d in receipts.tool_dirs]
-    if (state / engine.BACKUPS).exists():
+    if (state / fileplan.BACKUPS).exists():
         # Backups kept: an empty receipt still names the folders the tool made, so the
         # uninstall after a later init removes them as well.
         Receipts(tool_dirs=receipts.tool_dirs).save(state)

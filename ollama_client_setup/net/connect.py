@@ -9,7 +9,7 @@ from ollama_client_setup.config.settings import Settings
 
 
 def connect(settings: Settings, timeout: float = 5.0) -> Any:
-    from ollama_client_setup.net.ollama import OllamaClient
+    from ollama_client_setup.net.ollama_client import OllamaClient
 
     key = secrets.load(settings.api_key_store)
     return OllamaClient(endpoints.server_root(settings), timeout=timeout, api_key=key)

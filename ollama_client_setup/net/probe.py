@@ -3,7 +3,7 @@
 "Connection refused" (nothing listens: server stopped, or bound to 127.0.0.1 only),
 "timed out" (packets vanish: firewall, route, Tailscale) and "no route" (an instant
 EHOSTUNREACH is macOS's Local Network privacy block) need different fixes, so each
-probe maps its failure to a Category and records how long it took.
+probe maps its failure to a ProbeCategory and records how long it took.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ if hasattr(errno, "EHOSTDOWN"):
     _UNREACHABLE.add(errno.EHOSTDOWN)
 
 
-class Category(str, Enum):
+class ProbeCategory(str, Enum):
     DNS = "dns"  # the name does not resolve (or the resolver did not answer)
     REFUSED = "refused"  # the host answered, nothing listens on the port
     TIMEOUT = "timeout"  # no answer at all: firewall, route, Tailscale path
@@ -52,7 +52,7 @@ class Category(str, Enum):
 
 class ProbeError(Exception):
     def __init__(
-        self, category: Category, message: str, elapsed: float, errno_: int | None = None
+        self, category: ProbeCategory, message: str, elapsed: float, errno_: int | None = None
     ) -> None:
         super().__init__(message)
         self.category = category
@@ -103,7 +103,7 @@ def resolve(host: str, port: int = 11434, timeout: float = 3.0) -> ResolveResult
     if literal is not None:
         return ResolveResult(name, [literal], time.monotonic() - start, literal=True)
     if not name:
-        raise ProbeError(Category.DNS, "empty host name", 0.0)
+        raise ProbeError(ProbeCategory.DNS, "empty host name", 0.0)
 
     # getaddrinfo cannot be interrupted, so it runs in a daemon thread we can abandon:
     # a daemon thread (unlike a ThreadPoolExecutor worker) cannot block interpreter exit.
@@ -123,19 +123,19 @@ def resolve(host: str, port: int = 11434, timeout: float = 3.0) -> ResolveResult
     finished = done.wait(timeout)
     elapsed = time.monotonic() - start
     if not finished:
-        raise ProbeError(Category.DNS, f"no answer for {name} within {timeout:g} s", elapsed)
+        raise ProbeError(ProbeCategory.DNS, f"no answer for {name} within {timeout:g} s", elapsed)
     error = errors[0] if errors else None
     if isinstance(error, socket.gaierror):
         raise ProbeError(
-            Category.DNS,
+            ProbeCategory.DNS,
             f"{name} does not resolve: {error.strerror or error}",
             elapsed,
             error.errno,
         )
     if isinstance(error, (UnicodeError, ValueError)):  # e.g. an invalid IDNA label
-        raise ProbeError(Category.DNS, f"{name} is not a valid host name: {error}", elapsed)
+        raise ProbeError(ProbeCategory.DNS, f"{name} is not a valid host name: {error}", elapsed)
     if isinstance(error, OSError):
-        raise ProbeError(Category.OTHER, f"resolving {name}: {error}", elapsed, error.errno)
+        raise ProbeError(ProbeCategory.OTHER, f"resolving {name}: {error}", elapsed, error.errno)
     if error is not None:
         raise error
     addresses: list[str] = []
@@ -144,28 +144,28 @@ def resolve(host: str, port: int = 11434, timeout: float = 3.0) -> ResolveResult
         if addr not in addresses:
             addresses.append(addr)
     if not addresses:
-        raise ProbeError(Category.DNS, f"{name} resolves to no address", elapsed)
+        raise ProbeError(ProbeCategory.DNS, f"{name} resolves to no address", elapsed)
     return ResolveResult(name, addresses, elapsed)
 
 
-def classify_oserror(exc: BaseException) -> Category:
+def classify_oserror(exc: BaseException) -> ProbeCategory:
     """Map a connect() failure to the category that decides the fix."""
     if isinstance(exc, socket.gaierror):
-        return Category.DNS
+        return ProbeCategory.DNS
     if isinstance(exc, TimeoutError):  # socket.timeout is TimeoutError since 3.10
-        return Category.TIMEOUT
+        return ProbeCategory.TIMEOUT
     if isinstance(exc, ConnectionRefusedError):
-        return Category.REFUSED
+        return ProbeCategory.REFUSED
     code = getattr(exc, "errno", None)
     if code is None:
         code = getattr(exc, "winerror", None)
     if code in _REFUSED:
-        return Category.REFUSED
+        return ProbeCategory.REFUSED
     if code in _TIMEOUT:
-        return Category.TIMEOUT
+        return ProbeCategory.TIMEOUT
     if code in _UNREACHABLE:
-        return Category.UNREACHABLE
-    return Category.OTHER
+        return ProbeCategory.UNREACHABLE
+    return ProbeCategory.OTHER
 
 
 def tcp_connect(address: str, port: int, timeout: float = 3.0) -> ConnectResult:
@@ -187,7 +187,7 @@ def tcp_connect(address: str, port: int, timeout: float = 3.0) -> ConnectResult:
             target, port, type=socket.SOCK_STREAM, flags=socket.AI_NUMERICHOST
         )[0]
     except (socket.gaierror, UnicodeError) as exc:
-        raise ProbeError(Category.OTHER, f"bad address {address!r}: {exc}", 0.0) from exc
+        raise ProbeError(ProbeCategory.OTHER, f"bad address {address!r}: {exc}", 0.0) from exc
     sock = socket.socket(family, socktype, proto)
     try:
         sock.settimeout(max(timeout, 0.001))  # 0 would mean non-blocking, not "no wait"
@@ -195,7 +195,7 @@ def tcp_connect(address: str, port: int, timeout: float = 3.0) -> ConnectResult:
     except OSError as exc:
         elapsed = time.monotonic() - start
         category = classify_oserror(exc)
-        reason = "timed out" if category is Category.TIMEOUT else (exc.strerror or str(exc))
+        reason = "timed out" if category is ProbeCategory.TIMEOUT else (exc.strerror or str(exc))
         raise ProbeError(
             category, f"connect to {_join(target, port)}: {reason}", elapsed, exc.errno
         ) from exc
@@ -243,7 +243,7 @@ def looks_like_local_network_block(
     """macOS 15+ denies LAN access per app with an *instant* EHOSTUNREACH."""
     return (
         platform == "darwin"
-        and error.category is Category.UNREACHABLE
+        and error.category is ProbeCategory.UNREACHABLE
         and error.instant
         and is_private_lan(address)
     )

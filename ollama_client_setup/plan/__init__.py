@@ -1,10 +1,7 @@
-"""Targets: what each shell and client should look like, as changes. No file IO here."""
+"""Targets: what each shell and client should look like, as changes. No I/O here: what the
+machine looks like comes in as a Machine (plan/machine.py's look gathers it first)."""
 
 from __future__ import annotations
-
-import os
-import sys
-from collections.abc import Mapping
 
 from ollama_client_setup.base import paths
 from ollama_client_setup.clients import base as clients
@@ -13,54 +10,47 @@ from ollama_client_setup.config.settings import Settings
 from ollama_client_setup.edits.changes import Change, SecretFile
 from ollama_client_setup.plan.own import SettingsFile
 from ollama_client_setup.shells import profiles as shells
+from ollama_client_setup.shells.machine import Machine
 
 
-def shell_env(
-    settings: Settings, environ: Mapping[str, str] | None = None, program: str | None = None
-) -> shells.ShellEnv:
+def shell_env(settings: Settings, machine: Machine) -> shells.ShellEnv:
     """The variables and launchers every managed shell gets, clients' additions included,
-    and the tool's own folder when the PATH in `environ` lacks it. `program` is how this
-    process was started (sys.argv[0] unless given): with `environ`, the snapshot the PATH
-    addition is decided from, so the same snapshot always plans the same env files."""
-    environ = os.environ if environ is None else environ
-    program = (sys.argv[0] if sys.argv else "") if program is None else program
+    and the tool's own folder when the PATH lacks it (Machine.path_append, decided by
+    look or look_for_env from one snapshot, so the same snapshot plans the same files)."""
     variables = endpoints.shell_variables(settings)
     launchers: list[shells.Launcher] = []
     for name in settings.clients:
         client = clients.get(name)
-        ctx = clients.context(settings, name, environ)
+        ctx = clients.context(settings, name, machine)
         variables.update(client.shell_variables(ctx))
         launchers += client.launchers(ctx)
     secret = secrets.key_file() if settings.api_key_store else None
-    path_append = shells.path_folder(environ, program)
-    return shells.ShellEnv(variables, tuple(launchers), secret, path_append)
+    return shells.ShellEnv(variables, tuple(launchers), secret, machine.path_append)
 
 
-def build(
-    settings: Settings,
-    environ: Mapping[str, str] | None = None,
-    secret: str | None = None,
-    program: str | None = None,
-) -> list[Change]:
+def build(settings: Settings, machine: Machine, secret: str | None = None) -> list[Change]:
     """Every change the settings call for; the settings file itself comes first. `secret`
     is the API key when the settings say there is one (read by the caller, not here);
-    `program` as for shell_env."""
-    environ = os.environ if environ is None else environ
+    `machine` is what look(settings, ...) found."""
     out: list[Change] = [SettingsFile(paths.settings_file(), settings)]
     if settings.api_key_store and secret:
         out.append(SecretFile(secrets.key_file(), "secret", secret + "\n", mode=0o600))
     out += shells.changes(
         settings.shells,
-        shell_env(settings, environ, program),
-        environ,
+        shell_env(settings, machine),
+        machine,
         completion=settings.completion,
     )
     for name in settings.clients:
-        out += clients.get(name).changes(clients.context(settings, name, environ))
+        out += clients.get(name).changes(clients.context(settings, name, machine))
     return out
 
 
-def scan_candidates(environ: Mapping[str, str] | None = None) -> list[Change]:
-    """Every start-up file any supported shell could hold a block in (for uninstall)."""
-    environ = os.environ if environ is None else environ
-    return shells.changes(("bash", "zsh", "sh"), shells.ShellEnv({}), environ)
+#: The shells whose start-up files uninstall scans for a block.
+SCANNED = ("bash", "zsh", "sh")
+
+
+def scan_candidates(machine: Machine) -> list[Change]:
+    """Every start-up file any supported shell could hold a block in (for uninstall), from
+    look_at_shells(environ, SCANNED)."""
+    return shells.changes(SCANNED, shells.ShellEnv({}), machine)

@@ -12,8 +12,9 @@ from ollama_client_setup import plan as targets
 from ollama_client_setup.base import paths
 from ollama_client_setup.config import secrets
 from ollama_client_setup.config.settings import Settings
-from ollama_client_setup.edits import engine, fsio
+from ollama_client_setup.edits import fsio, planning
 from ollama_client_setup.edits.receipts import Receipts
+from ollama_client_setup.plan.machine import look
 
 
 @dataclass
@@ -36,8 +37,9 @@ def file_states(settings: Settings, environ: Mapping[str, str] | None = None) ->
     """For each managed file: still what we wrote, changed by someone, gone, or out of date."""
     state = paths.state_dir()
     receipts = Receipts.load(state)
-    plan = engine.plan(
-        targets.build(settings, environ, secret_for(settings, None)), receipts, state
+    machine = look(settings, environ)
+    plan = planning.plan(
+        targets.build(settings, machine, secret_for(settings, None)), receipts, state
     )
     pending = {str(f.path) for f in plan.changed}
     out: list[FileState] = []

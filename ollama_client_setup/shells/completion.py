@@ -1,8 +1,8 @@
 """Tab completion for the tool itself, as files the tool owns.
 
-Click writes the scripts; they run nothing at shell start (the tool runs only when TAB is
-pressed). bash and zsh source them from the interactive start-up file's block; fish
-autoloads its completions folder.
+Click writes the bash and zsh scripts; the fish one is shell/completion/script.fish. They
+run nothing at shell start (the tool runs only when TAB is pressed). bash and zsh source
+them from the interactive start-up file's block; fish autoloads its completions folder.
 """
 
 from __future__ import annotations
@@ -10,50 +10,22 @@ from __future__ import annotations
 from pathlib import Path
 
 from ollama_client_setup.base import paths
+from ollama_client_setup.base.constants import CMD
+from ollama_client_setup.shells.templates import fill, fill_line
 
-PROG = "ollama-client-setup"
+PROG = CMD
 VAR = "_OLLAMA_CLIENT_SETUP_COMPLETE"
 SHELLS = ("bash", "zsh", "fish")
-HEADER = "# Tab completion for ollama-client-setup; removed by `ollama-client-setup uninstall`.\n"
-
-
-#: Our own fish script: Click 8.4's fish backend prints three lines per candidate, which
-#: fish's command substitution cannot keep together (every completion fails). Click's zsh
-#: backend prints the same three lines (type, value, help) in every 8.x release, so fish asks
-#: for that and reads it three lines at a time.
-FISH = """\
-function _ollama_client_setup_completion
-    set -l before (commandline -opc)
-    set -l current (commandline -ct)
-    set -l response (env COMP_WORDS="$before $current" COMP_CWORD=(count $before) \\
-        _OLLAMA_CLIENT_SETUP_COMPLETE=zsh_complete ollama-client-setup 2>/dev/null)
-    set -l i 1
-    while test $i -le (count $response)
-        set -l kind $response[$i]
-        set -l value (string replace -a '\\:' ':' -- $response[(math $i + 1)])
-        set -l help $response[(math $i + 2)]
-        set i (math $i + 3)
-        switch $kind
-            case dir
-                __fish_complete_directories $value
-            case file
-                __fish_complete_path $value
-            case plain
-                if test "$help" != _
-                    printf '%s\\t%s\\n' $value $help
-                else
-                    printf '%s\\n' $value
-                end
-        end
-    end
-end
-complete --no-files --command ollama-client-setup --arguments "(_ollama_client_setup_completion)"
-"""
 
 
 def script(shell: str) -> str:
+    header = fill("completion/header.txt")
     if shell == "fish":
-        return HEADER + FISH
+        # Our own script: Click 8.4's fish backend prints three lines per candidate, which
+        # fish's command substitution cannot keep together (every completion fails). Click's
+        # zsh backend prints the same three lines (type, value, help) in every 8.x release,
+        # so fish asks for that and reads it three lines at a time.
+        return fill("completion/script.fish", HEADER=header)
     import click
     from click.shell_completion import get_completion_class
 
@@ -61,7 +33,7 @@ def script(shell: str) -> str:
     assert cls is not None, shell
     # The bash and zsh scripts name only the program and the variable; the commands are
     # asked of the tool itself when TAB is pressed, so a bare command writes the same script.
-    return HEADER + cls(click.Command(PROG), {}, PROG, VAR).source().rstrip("\n") + "\n"
+    return header + cls(click.Command(PROG), {}, PROG, VAR).source().rstrip("\n") + "\n"
 
 
 def path(shell: str) -> Path:
@@ -73,5 +45,5 @@ def path(shell: str) -> Path:
 def source_line(shell: str, quoted_path: str) -> str:
     if shell == "zsh":
         # The script calls compdef, which exists only after compinit: without it, skip quietly.
-        return f"if (( $+functions[compdef] )) && [ -f {quoted_path} ]; then . {quoted_path}; fi"
-    return f"if [ -f {quoted_path} ]; then . {quoted_path}; fi"
+        return fill_line("completion/source.zsh", FILE=quoted_path)
+    return fill_line("sh/source.sh", FILE=quoted_path)

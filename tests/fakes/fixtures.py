@@ -7,7 +7,7 @@ Each helper module in tests/fakes/ registers its fixtures here so conftest.py st
 # ==== fake tailscale CLI ==============================================================
 # fake_tailscale(state, peer="ollama-server", ip="100.90.1.2") -> Path of a `tailscale`
 # first on PATH (states: tests/fakes/tailscale_states.STATES); no_tailscale: no CLI, no
-# LocalAPI socket. Both also point ollama_client_setup.net.tailnet away from the real machine.
+# LocalAPI socket. Both also point ollama_client_setup.net.tailnet_read away from the real machine.
 
 import json
 import os
@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from ollama_client_setup.net import tailnet
+from ollama_client_setup.net import tailnet_read
 from tests.fakes import tailscale_states
 
 FAKE_TAILSCALE_SCRIPT = Path(__file__).with_name("tailscale")
@@ -34,8 +34,8 @@ _FAKE_TAILSCALE_VARS = (
 
 def _isolate_tailnet(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     # Neither the macOS/Windows install paths nor a real tailscaled socket may leak in.
-    monkeypatch.setattr(tailnet, "CLI_FALLBACKS", [])
-    monkeypatch.setattr(tailnet, "LOCALAPI_SOCKETS", [str(tmp_path / "no-tailscaled.sock")])
+    monkeypatch.setattr(tailnet_read, "CLI_FALLBACKS", [])
+    monkeypatch.setattr(tailnet_read, "LOCALAPI_SOCKETS", [str(tmp_path / "no-tailscaled.sock")])
 
 
 _UNSET: Any = object()
@@ -64,7 +64,7 @@ class FakeTailscale:
         self.exe.chmod(0o755)
         path = os.environ.get("PATH", "")
         self.monkeypatch.setenv("PATH", f"{self.bin_dir}{os.pathsep}{path}")
-        self.monkeypatch.setenv(tailnet.ENV_CLI, str(self.exe))
+        self.monkeypatch.setenv(tailnet_read.ENV_CLI, str(self.exe))
         _isolate_tailnet(self.monkeypatch, self.tmp_path)
 
     def __call__(
@@ -116,7 +116,7 @@ def no_tailscale(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     kept = [d for d in dirs if d and not shutil.which("tailscale", path=d)]
     new_path = os.pathsep.join(kept)
     monkeypatch.setenv("PATH", new_path)
-    monkeypatch.delenv(tailnet.ENV_CLI, raising=False)  # exercise the real discovery
+    monkeypatch.delenv(tailnet_read.ENV_CLI, raising=False)  # exercise the real discovery
     for name in _FAKE_TAILSCALE_VARS:
         monkeypatch.delenv(name, raising=False)
     _isolate_tailnet(monkeypatch, tmp_path)

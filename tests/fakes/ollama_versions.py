@@ -16,17 +16,24 @@ THINK_FIELD = "0.9.0"
 # api/types.go ProcessModelResponse.ContextLength (/api/ps): first in the v0.9.7 release
 # candidates, first released in v0.10.0.
 PS_CONTEXT_LENGTH = "0.9.7-rc0"
-# openai/openai.go FromChatRequest: reasoning_effort arrives in v0.12.0 as a raw think value
-# (so "none" is refused for all but gpt-oss); from v0.13.0 "none" turns thinking off.
-REASONING_EFFORT = "0.12.0"
-REASONING_NONE = "0.13.0"
+# openai/openai.go FromChatRequest: reasoning_effort arrives in v0.11.5 as a raw think value
+# (so any effort is refused for all but gpt-oss); from v0.12.4 "none" turns thinking off and
+# other values are checked (commit 1b91d4dda).
+REASONING_EFFORT = "0.11.5"
+REASONING_NONE = "0.12.4"
+# server/routes.go ChatHandler: thinking is on by default for models that can from v0.12.4
+# (commit 90d429f5a); before, a request without `think` gets no separate reasoning.
+THINK_DEFAULT = "0.12.4"
+# middleware/openai.go BaseWriter.writeError: up to v0.17 every handler error is wrapped as
+# openai.NewError(500, ...) ("api_error"); from v0.18.0 the type follows the status.
+OPENAI_ERROR_TYPES = "0.18.0"
 # server/routes.go: /v1/responses first registered in v0.13.3 (openai/responses.go).
 RESPONSES_ROUTE = "0.13.3"
 # middleware/anthropic.go: /v1/messages first in v0.14.0.
 MESSAGES_ROUTE = "0.14.0"
 # anthropic/anthropic.go FromMessagesRequest: thinking {"type": "disabled"} turns it off from
-# v0.24.0; before, only "enabled" is read and a thinking model always thinks.
-ANTHROPIC_THINKING_DISABLED = "0.24.0"
+# v0.23.4; before, only "enabled" is read and a thinking model always thinks.
+ANTHROPIC_THINKING_DISABLED = "0.23.4"
 # api/types.go ListModelResponse.Capabilities (/api/tags): v0.30.0.
 TAGS_CAPABILITIES = "0.30.0"
 # llm/llama_server.go (v0.30.0) replaced llm/server.go's memory check text.
@@ -58,7 +65,7 @@ NOT_FOUND = "model '{name}' not found"
 NO_CHAT = '"{name}" does not support chat'
 NO_GENERATE = '"{name}" does not support generate'
 NO_THINKING = '"{name}" does not support thinking'
-# server/routes.go ChatHandler (v0.12.x): a string think value on a non-gpt-oss model.
+# server/routes.go ChatHandler (v0.11.4 - v0.15.2): a string think value on a non-gpt-oss model.
 THINK_VALUE = 'think value "{value}" is not supported for this model'
 # openai/openai.go FromChatRequest (v0.13.0 - v0.15.2).
 INVALID_REASONING = (

@@ -23,7 +23,7 @@ from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
-    from tests.fakes.ollama import FakeModel
+    from tests.fakes.ollama_models import FakeModel
 
 # envconfig/config.go (v0.15.2): OLLAMA_MAX_LOADED_MODELS defaults to 0, which
 # server/sched.go processPending turns into defaultModelsPerGPU (3) per GPU, at least 1.

@@ -21,6 +21,9 @@ class Check:
     depends_on: tuple[str, ...] = ()
     #: Only with --deep: real inference requests.
     deep: bool = False
+    #: Checks to wait for without depending on them (their failure does not skip this one):
+    #: requests that must not interleave with this check's.
+    after: tuple[str, ...] = ()
 
 
 class Context:

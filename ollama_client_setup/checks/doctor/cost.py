@@ -10,20 +10,18 @@ from __future__ import annotations
 
 import secrets
 
+from ollama_client_setup.base.constants import CMD
 from ollama_client_setup.base.results import Fix, Result, ok, skip, warn
 from ollama_client_setup.checks import windows
 from ollama_client_setup.checks.catalog import human_tokens
 from ollama_client_setup.checks.doctor.context import Context
+from ollama_client_setup.clients import registry
 from ollama_client_setup.config.settings import Settings
 
-CMD = "ollama-client-setup"
 #: A prompt long enough that its cached part is unmistakable (about 1,200 tokens).
 _BODY = " ".join(f"line {n}: the quick brown fox jumps over the lazy dog." for n in range(100))
 #: Below this share of the prompt reused on an identical second request, the cache is lost.
 REUSE_FLOOR = 0.9
-#: Clients that send a second request of their own on the same model before the answer
-#: (OpenCode's title request), which evicts the answer's prefix when the server keeps one.
-SIDE_REQUESTS = {"opencode": "OpenCode's title request"}
 
 
 def sharing(settings: Settings) -> Result:
@@ -64,7 +62,7 @@ def runners(ctx: Context) -> Result:
     """sharing(), then the prompt cache measured with four small requests."""
     from ollama_client_setup.checks.doctor.deep import _model
     from ollama_client_setup.checks.doctor.network import _client, _server_failure
-    from ollama_client_setup.net.ollama import ServerError
+    from ollama_client_setup.net.ollama_types import ServerError
 
     static = sharing(ctx.settings)
     model = _model(ctx)
@@ -101,8 +99,9 @@ def runners(ctx: Context) -> Result:
             else "a prompt in between evicted it (the server keeps one prompt per model)"
         )
     )
-    detail = "\n".join(filter(None, [static.detail, measured]))
+    detail: str | None = "\n".join(filter(None, [static.detail, measured]))
     if reused < REUSE_FLOOR:
+        detail = static.detail or None  # the summary says what was measured
         return warn(
             f"the server re-reads whole prompts: {measured}",
             Fix(
@@ -112,7 +111,7 @@ def runners(ctx: Context) -> Result:
             ),
             detail,
         )
-    hurt = [SIDE_REQUESTS[c] for c in ctx.settings.clients if c in SIDE_REQUESTS]
+    hurt = [s.side_request for s in registry.specs(ctx.settings.clients) if s.side_request]
     if hurt and not kept:
         return warn(
             f"{hurt[0]} evicts the answer's cached prompt: the server keeps one prompt per model",

@@ -20,9 +20,9 @@ def _model(ctx: Context) -> str | None:
 
 
 def _no_reasoning(ctx: Context) -> str | None:
-    """reasoning_effort "none" where the server takes it (0.13.0 on): a thinking model would
+    """reasoning_effort "none" where the server takes it (0.12.4 on): a thinking model would
     spend these few tokens reasoning; a model without thinking ignores it."""
-    from ollama_client_setup.checks.smoke import REASONING_NONE
+    from ollama_client_setup.checks.smoke.asks import REASONING_NONE
 
     version = ctx.data("server.version").get("version")
     return "none" if compat.at_least(version, REASONING_NONE) else None
@@ -33,7 +33,7 @@ def _seconds(ns: int | None) -> float | None:
 
 
 def chat(ctx: Context) -> Result:
-    from ollama_client_setup.net.ollama import ServerError
+    from ollama_client_setup.net.ollama_types import ServerError
 
     model = _model(ctx)
     if model is None:
@@ -51,7 +51,7 @@ def chat(ctx: Context) -> Result:
 
 
 def stream(ctx: Context) -> Result:
-    from ollama_client_setup.net.ollama import ServerError
+    from ollama_client_setup.net.ollama_types import ServerError
 
     model = _model(ctx)
     if model is None:
@@ -67,7 +67,7 @@ def stream(ctx: Context) -> Result:
             )
     except ServerError as exc:
         return _server_failure(ctx, exc)
-    from ollama_client_setup.checks.smoke_judges import (
+    from ollama_client_setup.checks.smoke.judges import (
         judge_stream,  # one verdict for streams, shared with `smoke`
     )
 
@@ -75,7 +75,7 @@ def stream(ctx: Context) -> Result:
 
 
 def anthropic(ctx: Context) -> Result:
-    from ollama_client_setup.net.ollama import Category, ServerError
+    from ollama_client_setup.net.ollama_types import Category, ServerError
 
     model = _model(ctx)
     if model is None:
@@ -108,7 +108,7 @@ RELOAD_NS = 200_000_000
 def reload(ctx: Context) -> Result:
     """Two identical requests: a load on the second means the model is reloaded between
     requests (field failure 8), usually because clients ask for different context sizes."""
-    from ollama_client_setup.net.ollama import ServerError
+    from ollama_client_setup.net.ollama_types import ServerError
 
     model = _model(ctx)
     if model is None:
@@ -146,14 +146,20 @@ def context(ctx: Context) -> Result:
     """The window the server really gives this model: /api/ps when it says, otherwise a
     prompt of known length, whose prompt_eval_count shows a silent cut (failure 2)."""
     from ollama_client_setup.checks import fit
-    from ollama_client_setup.net.ollama import ServerError
+    from ollama_client_setup.net.ollama_types import ServerError
 
     model = _model(ctx)
     if model is None:
         return skip("skipped: no model chosen")
-    needs = [n for n in fit.NEEDS if n.client in ctx.settings.clients and n.min_context]
+    # The clients that run this model, and what each needs of its window.
+    users = {(c, r) for c, r, m in fit.uses(ctx.settings) if names.key(m) == names.key(model)}
+    needs = [n for n in fit.needs() if (n.client, n.role) in users and n.min_context]
     try:
         with _client(ctx, 30.0) as client:
+            try:
+                most = client.show(model).context_length
+            except ServerError:
+                most = None
             try:
                 loaded = {names.key(m.name): m for m in client.ps()}.get(names.key(model))
             except ServerError:
@@ -174,12 +180,17 @@ def context(ctx: Context) -> Result:
                 window, source = counted, f"a {PROBE_TOKENS}-token prompt was cut to {counted}"
     except ServerError as exc:
         return _server_failure(ctx, exc)
-    short = [n for n in needs if window < (n.min_context or 0)]
+    # A need above the model's own maximum is model.fit's finding: no server setting helps.
+    short = [
+        n
+        for n in needs
+        if window < (n.min_context or 0) and (most is None or most >= (n.min_context or 0))
+    ]
     if short:
         need = max(n.min_context or 0 for n in short)
+        wants = ", ".join(f"{n.client} needs {(n.min_context or 0) // 1024}k" for n in short)
         return warn(
-            f"{model} runs with a {window // 1024}k window ({source}); "
-            f"{', '.join(n.client for n in short)} need {need // 1024}k",
+            f"{model} runs with a {window // 1024}k window ({source}); {wants}",
             Fix(fit.server_fix(need)),
         )
     return ok(f"{model} runs with a {window // 1024}k window ({source})")
@@ -213,14 +224,14 @@ CLIENTS_MARGIN = 1.5
 
 def clients_run(ctx: Context) -> Result:
     """Each managed client, run once headless against the server (see clientrun)."""
-    from ollama_client_setup.checks import clientrun
+    from ollama_client_setup.checks.clientrun import runner
 
     if not ctx.settings.clients:
         return skip("skipped: no client is managed here")
-    runs = clientrun.run_clients(
+    runs = runner.run_clients(
         ctx.settings,
         environ=ctx.environ,
-        timeout=clientrun.DEFAULT_TIMEOUT,
+        timeout=runner.DEFAULT_TIMEOUT,
         deadline=ctx.deadline - CLIENTS_MARGIN,
     )
-    return clientrun.combine(runs)
+    return runner.combine(runs)

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ollama_client_setup.base.results import Result, Status
+from ollama_client_setup.base.results import Result, Status, skip
 from ollama_client_setup.checks.doctor import registry, runner
 from ollama_client_setup.checks.doctor.context import Check, Context
 from ollama_client_setup.config.settings import Settings
@@ -16,7 +16,7 @@ SCHEMA = 1
 
 
 @dataclass
-class Report:
+class DoctorReport:
     checks: list[tuple[Check, Result]]
     budget: float
     elapsed: float
@@ -79,12 +79,9 @@ def _reconcile(results: dict[str, Result]) -> None:
     for check_id in registry.TAILSCALE_IDS:
         result = results.get(check_id)
         if result is not None and result.status in (Status.FAIL, Status.SKIP):
-            reason = result.summary.removeprefix("skipped: ")
-            results[check_id] = Result(
-                Status.SKIP,
-                f"skipped: the server answers without it ({reason})",
-                duration_ms=result.duration_ms,
-            )
+            reason = result.reason or result.summary
+            results[check_id] = skip(f"skipped: the server answers without it ({reason})")
+            results[check_id].duration_ms = result.duration_ms
 
 
 def diagnose(
@@ -96,7 +93,7 @@ def diagnose(
     only: tuple[str, ...] = (),
     skip: tuple[str, ...] = (),
     started: float | None = None,
-) -> Report:
+) -> DoctorReport:
     checks = [c for c in registry.all_checks(settings) if deep or not c.deep]
     shown = {c.id for c in checks}
     if only:
@@ -109,7 +106,7 @@ def diagnose(
     results = runner.run(checks, ctx)
     _reconcile(results)
     ordered = [(c, results[c.id]) for c in checks if c.id in shown]
-    return Report(ordered, budget, time.monotonic() - ctx.started)
+    return DoctorReport(ordered, budget, time.monotonic() - ctx.started)
 
 
 def known_ids(settings: Settings) -> list[str]:

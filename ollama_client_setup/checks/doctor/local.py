@@ -10,19 +10,21 @@ from pathlib import Path
 
 from ollama_client_setup import plan as targets
 from ollama_client_setup.base import paths
+from ollama_client_setup.base.constants import CMD
 from ollama_client_setup.base.errors import SetupError
+from ollama_client_setup.base.registry import CLIENTS
 from ollama_client_setup.base.results import Fix, Result, fail, ok, skip, warn
 from ollama_client_setup.checks.doctor.context import Check, Context
-from ollama_client_setup.config.settings import CLIENTS
+from ollama_client_setup.clients import registry
 from ollama_client_setup.edits import blocks
 from ollama_client_setup.plan import state
+from ollama_client_setup.plan.machine import look_for_env
 from ollama_client_setup.shells import profiles as shells
 
-CMD = "ollama-client-setup"
 _SECRETS = ("KEY", "TOKEN", "SECRET")
 
 
-def redact(name: str, value: str) -> str:
+def shown_value(name: str, value: str) -> str:
     if any(word in name for word in _SECRETS) and value not in ("", "ollama"):
         return value[:3] + "…" + f"({len(value)} chars)" if len(value) > 6 else "…"
     return value
@@ -37,7 +39,7 @@ def _not_set_up(ctx: Context) -> Result | None:
 def env_shell(ctx: Context) -> Result:
     if ctx.settings.source is None:
         return skip("skipped: not set up yet")
-    expected = targets.shell_env(ctx.settings, ctx.environ).variables
+    expected = targets.shell_env(ctx.settings, look_for_env(ctx.environ)).variables
     load = shells.load_hint(ctx.settings.shells, ctx.environ)
     absent = [n for n in expected if n not in ctx.environ]
     wrong = [n for n in expected if n in ctx.environ and ctx.environ[n] != expected[n]]
@@ -46,8 +48,8 @@ def env_shell(ctx: Context) -> Result:
     if wrong:
         name = wrong[0]
         return fail(
-            f"{name} is {redact(name, ctx.environ[name])!r} here, but the settings say "
-            f"{redact(name, expected[name])!r}",
+            f"{name} is {shown_value(name, ctx.environ[name])!r} here, but the settings say "
+            f"{shown_value(name, expected[name])!r}",
             Fix(
                 "Something sets it after ollama-client-setup (see the `conflicts` check), or "
                 "this shell started before the last change. Load the current values:",
@@ -110,7 +112,7 @@ def profiles(ctx: Context) -> Result:
 
 def client_check(name: str) -> Check:
     def run(ctx: Context) -> Result:
-        from ollama_client_setup.checks import clientrun
+        from ollama_client_setup.checks.clientrun import process
         from ollama_client_setup.clients import base as clients
 
         client = clients.get(name)
@@ -122,8 +124,8 @@ def client_check(name: str) -> Check:
         version = None
         if program:
             # Bounded by the doctor's budget; a program that does not say is no failure.
-            timeout = ctx.remaining(clientrun.VERSION_TIMEOUT)
-            version = clientrun.program_version(program, ctx.environ, timeout)
+            timeout = ctx.remaining(process.VERSION_TIMEOUT)
+            version = process.program_version(program, ctx.environ, timeout)
             named = f"{client.program} {version}" if version else client.program
             installed = f"{named} is at {program}"
             if not version:
@@ -131,7 +133,7 @@ def client_check(name: str) -> Check:
             short = f"{named} on PATH"
         else:
             installed = (
-                f"{client.program} is not on PATH; install it with: {clientrun.INSTALL[name]}"
+                f"{client.program} is not on PATH; install it with: {registry.spec(name).install}"
             )
             short = f"{client.program} not installed"
         result = (
@@ -139,8 +141,8 @@ def client_check(name: str) -> Check:
             if mine
             else ok(f"{client.title}: nothing to write in this mode")
         )
-        lint = _LINTS.get(name)
-        found = lint(ctx) if lint else None
+        lint = registry.spec(name).lint
+        found = lint(ctx.settings, ctx.environ) if lint else None
         if found is not None and result.status.value in ("ok", "warn"):
             result = found
         result.summary += f" ({short})"
@@ -153,7 +155,7 @@ def client_check(name: str) -> Check:
 
 
 def server_compat(ctx: Context) -> Result:
-    """The server's Ollama is new enough for every managed client (compat.FLOORS)."""
+    """The server's Ollama is new enough for every managed client (compat.floors)."""
     from ollama_client_setup.checks import compat
 
     version = ctx.data("server.version").get("version")
@@ -185,64 +187,6 @@ def server_compat(ctx: Context) -> Result:
         ),
         "\n".join(f"{f.title} needs Ollama >= {f.minimum}: {f.needs}" for f in found.unmet),
     )
-
-
-def _claude_settings_beat_launcher(ctx: Context) -> Result | None:
-    """In launcher mode, an `env` in settings.json silently wins over `claude-ollama`
-    (Claude Code applies settings.json after the shell's variables)."""
-    import json
-
-    from ollama_client_setup.clients import claude_code
-
-    if ctx.settings.mode_for("claude-code") != "launcher":
-        return None
-    path = claude_code.config_dir(ctx.environ) / "settings.json"
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    env = data.get("env") if isinstance(data, dict) else None
-    if not isinstance(env, dict):
-        return None
-    clashing = sorted(k for k in env if k.startswith("ANTHROPIC_"))
-    if not clashing:
-        return None
-    return fail(
-        f'{paths.display(path)} sets {", ".join(clashing)} in "env", which beats the '
-        "claude-ollama launcher for every run",
-        Fix(
-            "Remove those keys from settings.json, or let the tool manage them there:",
-            f"{CMD} init --yes --claude-code-mode settings",
-        ),
-    )
-
-
-def _codex_legacy_profiles(ctx: Context) -> Result | None:
-    """A [profiles.*] table (or `profile =`) in config.toml makes `codex --profile NAME`
-    stop with "cannot be used while config.toml contains legacy ..."."""
-    from ollama_client_setup.clients import codex
-
-    path = codex.codex_home(ctx.environ) / "config.toml"
-    text = _read(path)
-    if not text:
-        return None
-    # A [profiles.NAME] table or `profile =`; an empty [profiles] table (Codex's own example
-    # config has one) does not stop `codex --profile` (checked with Codex 0.169).
-    legacy = re.compile(r"\s*(\[\s*profiles\s*\.|profile\s*=)")
-    hits = [n for n, line in enumerate(text.splitlines(), 1) if legacy.match(line)]
-    if not hits:
-        return None
-    return fail(
-        f"{paths.display(path)}:{hits[0]} has a legacy profile setting; `codex --profile` "
-        "refuses to run while it is there",
-        Fix(
-            "Move each [profiles.NAME] table into its own file NAME.config.toml beside "
-            "config.toml (and delete `profile = ...`), as current Codex expects."
-        ),
-    )
-
-
-_LINTS = {"claude-code": _claude_settings_beat_launcher, "codex": _codex_legacy_profiles}
 
 
 # --- conflicts -------------------------------------------------------------------------
@@ -294,7 +238,7 @@ def _read(path: Path) -> str | None:
 
 
 def conflicts(ctx: Context) -> Result:
-    expected = targets.shell_env(ctx.settings, ctx.environ).variables
+    expected = targets.shell_env(ctx.settings, look_for_env(ctx.environ)).variables
     names = set(expected) | {"OLLAMA_HOST", "ANTHROPIC_BASE_URL"}
     failures: list[str] = []
     warnings: list[str] = []
@@ -303,7 +247,7 @@ def conflicts(ctx: Context) -> Result:
         if not text:
             continue
         for line, name, value, after in _assignments(text, names):
-            where = f"{paths.display(path)}:{line} sets {name}={redact(name, value)}"
+            where = f"{paths.display(path)}:{line} sets {name}={shown_value(name, value)}"
             if name in expected and after and value != expected[name]:
                 failures.append(where + " after the ollama-client-setup block, so it wins")
             elif name in expected:
@@ -318,7 +262,7 @@ def conflicts(ctx: Context) -> Result:
             if name in expected and value != expected[name]:
                 failures.append(
                     f"{paths.display(env_file)}:{line} sets {name}="
-                    f"{redact(name, value)}; Aider loads .env files over the "
+                    f"{shown_value(name, value)}; Aider loads .env files over the "
                     "shell's values"
                 )
     local_aider = Path(os.getcwd()) / ".aider.conf.yml"
@@ -336,7 +280,7 @@ def conflicts(ctx: Context) -> Result:
     own = secrets.load(ctx.settings.api_key_store) if ctx.settings.api_key_store else None
     if key.startswith("sk-") and key != own:
         warnings.append(
-            f"a real OpenAI key ({redact('OPENAI_API_KEY', key)}) is exported; a "
+            f"a real OpenAI key ({shown_value('OPENAI_API_KEY', key)}) is exported; a "
             "tool sent to OpenAI by mistake would be billed"
         )
     if failures:

@@ -49,7 +49,7 @@ def run(checks: list[Check], ctx: Context) -> dict[str, Result]:
     done: queue.Queue[tuple[str, Result]] = queue.Queue()
     while waiting or running:
         for check in list(waiting):
-            deps = [d for d in check.depends_on if d in known]
+            deps = [d for d in (*check.depends_on, *check.after) if d in known]
             if any(d not in ctx.results for d in deps):
                 continue
             waiting.remove(check)

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from ollama_client_setup.base.constants import CMD
 from ollama_client_setup.base.results import Fix
 from ollama_client_setup.checks import ollama_texts
 from ollama_client_setup.config import endpoints
 from ollama_client_setup.config.settings import Settings
 
-CMD = "ollama-client-setup"
 SERVER_LOG = "macOS: ~/.ollama/logs/server.log; Linux: journalctl -u ollama"
 
 
@@ -18,28 +18,32 @@ def restart_command() -> str:
     return "launchctl kickstart -k gui/$(id -u)/com.ollama"
 
 
-def host_check_fix(port: int) -> Fix:
+def host_check_fix() -> Fix:
+    # The check ignores the port: `localhost` is enough. `tailscale serve` forwards the
+    # incoming Host unchanged and has no option to set it (ipn/ipnlocal/serve.go, v1.90.4).
     return Fix(
         "The server answered 403 with an empty body: Ollama's Host check. Ollama listens "
         "only on 127.0.0.1 there and something in front of it (a proxy or tunnel) forwards "
         "the name you use as the Host header, which Ollama refuses. Make the proxy send a "
-        f"local Host (nginx: `proxy_set_header Host localhost:{port};`, ngrok: "
-        f"`--host-header=localhost:{port}`, cloudflared: `--http-host-header localhost:{port}`), "
-        f"or let Ollama listen on the tailnet (OLLAMA_HOST=0.0.0.0:{port} in its service) and "
-        "use the server's own address."
+        "local Host (nginx: `proxy_set_header Host localhost;`, ngrok: "
+        "`--host-header=localhost`, cloudflared: `--http-host-header localhost`), or let "
+        "Ollama listen on the tailnet (OLLAMA_HOST=0.0.0.0 in its service, which keeps port "
+        "11434) and use the server's own address. `tailscale serve` cannot change the Host "
+        "it forwards: with it, only OLLAMA_HOST helps."
     )
 
 
 def memory_fix(text: str | None, model: str | None) -> Fix:
     numbers = ollama_texts.memory_numbers(text)
-    said = f" (it needs {numbers[0]}, {numbers[1]} is free)" if numbers else ""
+    said = f" (it needs {numbers[0]}, {numbers[1]} is available)" if numbers else ""
     which = model or "the model"
+    # Ollama unloads its other models before it gives up (llm/server.go, v0.15.2): this
+    # model alone does not fit at this window.
     return Fix(
-        f"The server does not have the memory to load {which}{said}. Choose a smaller model "
-        "or a smaller quantisation of it (a q4 tag instead of q8 or fp16), or give it a "
-        "smaller window: the window's cache grows with OLLAMA_CONTEXT_LENGTH on the server "
-        "and with `init --context`. Unloading other models frees memory too "
-        "(`ollama ps` / `ollama stop MODEL` on the server).",
+        f"The server does not have the memory to load {which}{said}, even with every other "
+        "model unloaded. Choose a smaller model or a smaller quantisation of it (a q4 tag "
+        "instead of q8 or fp16), or give it a smaller window: the window's cache grows with "
+        "OLLAMA_CONTEXT_LENGTH on the server and with `init --context`.",
         f"{CMD} model list",
     )
 
@@ -71,7 +75,7 @@ def for_text(
 ) -> Fix | None:
     """The fix the server's own words point at, or None."""
     if ollama_texts.host_check(status, text, empty):
-        return host_check_fix(settings.port)
+        return host_check_fix()
     if ollama_texts.cannot_chat(text):
         return embedding_fix(model or settings.model)
     if ollama_texts.out_of_memory(text):
@@ -101,7 +105,7 @@ def for_answer(settings: Settings, exc: Any, model: str | None = None) -> Fix | 
 def for_failure(settings: Settings, exc: Any, model: str | None = None) -> Fix | None:
     """The fix for any ServerError: the server's words first, then its category. None for
     REFUSED (network.py gives the listening advice)."""
-    from ollama_client_setup.net.ollama import Category
+    from ollama_client_setup.net.ollama_types import Category
 
     found = for_answer(settings, exc, model)
     if found is not None:

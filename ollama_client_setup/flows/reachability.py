@@ -58,10 +58,12 @@ def probe(settings: Settings, environ: Mapping[str, str], budget: float = 4.0) -
     models_result = results.get("server.models")
     reachable = models_result is not None and models_result.status in (Status.OK, Status.WARN)
     version = results["server.version"].data.get("version") if "server.version" in results else None
+    # `reachable` implies a result; the {} only lets mypy see that (it is never read).
+    models_data = models_result.data if models_result is not None else {}
     return Probe(
         reachable,
         version,
-        models_result.data.get("models", []) if reachable else [],
+        models_data.get("models", []) if reachable else [],
         None if reachable else failure,
-        models_result.data.get("entries", []) if reachable else [],
+        models_data.get("entries", []) if reachable else [],
     )

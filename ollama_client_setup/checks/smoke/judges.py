@@ -15,7 +15,7 @@ from typing import Any
 
 from ollama_client_setup.base.results import Fix, Result, ok, warn
 from ollama_client_setup.checks.catalog import human_tokens
-from ollama_client_setup.net.ollama import ChatResult, StreamResult
+from ollama_client_setup.net.ollama_types import ChatResult, StreamResult
 
 TOOL_NAME = "get_weather"
 # A stream taking longer than this whose first text came at the very end was held back.
@@ -34,7 +34,8 @@ def reasoned_only(content: str, reasoning: str, tokens: int, **numbers: Any) -> 
     return warn(
         f"it spent its {tokens} tokens reasoning and gave no answer",
         Fix(
-            "A thinking model reasons before every answer (Ollama turns it on by default), "
+            "A thinking model reasons before every answer (Ollama 0.12.4 and newer turn it "
+            "on by default), "
             "and clients wait for that on each request. Give them room (their max tokens), "
             "turn reasoning down where the client allows it, or choose a model without "
             "thinking for quick answers."
@@ -172,7 +173,7 @@ def judge_json(answer: ChatResult, tokens: int) -> Result:
 
 
 def judge_tools(answer: ChatResult, tokens: int) -> Result:
-    numbers = {"total_s": answer.elapsed}
+    numbers: dict[str, Any] = {"total_s": answer.elapsed}
     if not answer.tool_calls:
         thought = reasoned_only(answer.content, answer.reasoning, tokens, **numbers)
         if thought is not None:

@@ -1,0 +1,9 @@
+"""The Ollama releases that the tool's choices depend on, from Ollama's source
+(docs/server.md, "Versions that matter"): one place, read by the clients' floors and compat."""
+
+from __future__ import annotations
+
+#: middleware/anthropic.go arrived in v0.14.0 (Claude Code's route).
+MESSAGES_ROUTE = "0.14.0"
+#: server/routes.go registers /v1/responses from v0.13.3 (openai/responses.go).
+RESPONSES_ROUTE = "0.13.3"

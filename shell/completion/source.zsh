@@ -1,0 +1,1 @@
+if (( $+functions[compdef] )) && [ -f @FILE@ ]; then . @FILE@; fi

@@ -1,0 +1,3 @@
+function @NAME@ --wraps @PROGRAM@
+    env @ASSIGNS@ @PROGRAM@ $argv
+end

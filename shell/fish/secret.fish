@@ -1,0 +1,1 @@
+test -r @FILE@; and read -gx OPENAI_API_KEY < @FILE@

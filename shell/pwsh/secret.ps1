@@ -1,0 +1,1 @@
+if (Test-Path -LiteralPath @FILE@) { $env:OPENAI_API_KEY = (Get-Content -Raw -LiteralPath @FILE@).Trim() }

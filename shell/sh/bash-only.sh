@@ -1,0 +1,1 @@
+if [ -n "${BASH_VERSION-}" ]; then @LINE@; fi

@@ -1,0 +1,1 @@
+@NAME@() { @ASSIGNS@ command @PROGRAM@ "$@"; }

@@ -1,0 +1,4 @@
+case ":${PATH-}:" in
+  *:@FOLDER@:*) ;;
+  *) PATH=${PATH:+$PATH:}@FOLDER@; @ADDED@=@FOLDER@; export PATH @ADDED@ ;;
+esac

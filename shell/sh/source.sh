@@ -1,0 +1,1 @@
+if [ -f @FILE@ ]; then . @FILE@; fi
