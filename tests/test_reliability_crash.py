@@ -186,7 +186,8 @@ def test_a_run_waiting_while_uninstall_removes_the_state_folder_starts_over(
         [
             sys.executable,
             "-c",
-            "from ollama_client_setup import paths, workflow; "
+            "from ollama_client_setup.base import paths; "
+            "from ollama_client_setup.flows import workflow; "
             "assert workflow._create_state_dir(paths.state_dir())",
         ],
         env=env,
