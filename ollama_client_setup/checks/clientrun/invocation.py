@@ -5,7 +5,7 @@ How a client runs (docs/clients/, "Running each client once, headless"):
 - Its environment is what the managed shell files give: this process's environment minus
   every variable that tells a client where its server, model or key is (OPENAI_*,
   ANTHROPIC_*, OLLAMA_*, AIDER_*, CLAUDE_CODE_*, OPENCODE_CONFIG), plus the variables of
-  ``targets.shell_env``. A stale export in this shell, or a real cloud key, cannot make a
+  ``plan.shell_env``. A stale export in this shell, or a real cloud key, cannot make a
   run pass or fail. Locations (HOME, XDG_*, CODEX_HOME, CLAUDE_CONFIG_DIR, ...) are kept:
   they say where the files the tool wrote are.
 - Claude Code in launcher mode also gets the `claude-ollama` launcher's variables, as that

@@ -29,10 +29,9 @@ def model_available(ctx: Context) -> Result:
     close = closest(name, available)
     hint = did_you_mean(name, available)
     command = f"{CMD} model use {close[0]}" if close else f"ollama pull {name}"
-    where = "" if close else " (on the server)"
     return fail(
         f"{name} ({', '.join(uses[name])}) is not on the server",
-        Fix(f"Pick a model the server has, or pull this one on the server{where}.{hint}", command),
+        Fix(f"Pick a model the server has, or pull this one on the server.{hint}", command),
         "missing: " + ", ".join(missing),
         missing=missing,
     )

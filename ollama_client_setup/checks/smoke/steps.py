@@ -72,25 +72,24 @@ class _Smoke(_Runner):
         try:
             available = self.client.openai_models()
         except ServerError as exc:
-            self.blocked = "skipped: the server did not answer (see models)"
+            self.blocked = "skipped: the model list failed (see models)"
             return self._failure(exc, inference=False)
         count = f"{len(available)} model{'s' if len(available) != 1 else ''}"
-        if not self.wanted:
+        if not self.wanted and available:
             self.blocked = "skipped: no model chosen"
-            suggestion = available[0] if available else "MODEL"
             return fail(
                 "no model chosen",
                 Fix(
                     f"Choose one of the server's {count}, or pass --model.",
-                    f"{CMD} model use {suggestion}",
+                    f"{CMD} model use {available[0]}",
                 ),
-                ", ".join(available[:12]) or None,
+                ", ".join(available[:12]),
             )
         if not available:
             self.blocked = "skipped: the server has no models yet"
             return fail(
                 "the server has no models yet",
-                Fix("Pull one on the server, e.g.:", f"ollama pull {self.wanted}"),
+                Fix("Pull one on the server, e.g.:", f"ollama pull {self.wanted or 'MODEL'}"),
             )
         found = resolve_name(self.wanted, available)
         if found is None:
