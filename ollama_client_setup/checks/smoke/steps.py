@@ -75,7 +75,13 @@ class _Smoke(_Runner):
             self.blocked = "skipped: the model list failed (see models)"
             return self._failure(exc, inference=False)
         count = f"{len(available)} model{'s' if len(available) != 1 else ''}"
-        if not self.wanted and available:
+        if not available:
+            self.blocked = "skipped: the server has no models yet"
+            return fail(
+                "the server has no models yet",
+                Fix("Pull one on the server, e.g.:", f"ollama pull {self.wanted or 'MODEL'}"),
+            )
+        if not self.wanted:
             self.blocked = "skipped: no model chosen"
             return fail(
                 "no model chosen",
@@ -84,12 +90,6 @@ class _Smoke(_Runner):
                     f"{CMD} model use {available[0]}",
                 ),
                 ", ".join(available[:12]),
-            )
-        if not available:
-            self.blocked = "skipped: the server has no models yet"
-            return fail(
-                "the server has no models yet",
-                Fix("Pull one on the server, e.g.:", f"ollama pull {self.wanted or 'MODEL'}"),
             )
         found = resolve_name(self.wanted, available)
         if found is None:
