@@ -258,9 +258,20 @@ def test_the_server_prompt_takes_host_and_port_at_once(
     assert f'host = "127.0.0.1"\nport = {fake_ollama.port}' in settings
 
 
-def test_the_picker_never_offers_a_name_with_escapes(sandbox_home: Path) -> None:
-    models = [FakeModel("evil\x1b]0;owned\x07:1b"), FakeModel("good:7b")]
-    with FakeOllama(models) as fake:
+@pytest.mark.parametrize(
+    ("bad", "hidden"),
+    [
+        # a name carrying terminal escapes can be shown, never written
+        (FakeModel("evil\x1b]0;owned\x07:1b"), ("evil", "\x1b]")),
+        # an embedding model cannot chat: never offered for it
+        (embedding_model(), ("nomic-embed-text",)),
+    ],
+    ids=["escapes", "embedding"],
+)
+def test_the_picker_never_offers_a_model_no_client_can_use(
+    sandbox_home: Path, bad: FakeModel, hidden: tuple[str, ...]
+) -> None:
+    with FakeOllama([bad, FakeModel("good:7b")]) as fake:
         child = to_the_model_prompt(fake.port)
         listing = child.before
         child.sendline("1")
@@ -268,22 +279,7 @@ def test_the_picker_never_offers_a_name_with_escapes(sandbox_home: Path) -> None
         child.sendline("y")
         child.expect(pexpect.EOF)
         child.close()
-    assert "good:7b" in listing and "evil" not in listing and "\x1b]" not in listing
-    settings = (sandbox_home / ".config" / "ollama-client-setup" / "settings.toml").read_text()
-    assert 'default = "good:7b"' in settings
-
-
-def test_the_picker_never_offers_an_embedding_model(sandbox_home: Path) -> None:
-    models = [embedding_model(), FakeModel("good:7b")]
-    with FakeOllama(models) as fake:
-        child = to_the_model_prompt(fake.port)
-        listing = child.before
-        child.sendline("1")
-        child.expect(CONFIRM)
-        child.sendline("y")
-        child.expect(pexpect.EOF)
-        child.close()
-    assert "good:7b" in listing and "nomic-embed-text" not in listing
+    assert "good:7b" in listing and not any(text in listing for text in hidden)
     settings = (sandbox_home / ".config" / "ollama-client-setup" / "settings.toml").read_text()
     assert 'default = "good:7b"' in settings
 
