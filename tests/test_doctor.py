@@ -339,3 +339,27 @@ def test_quiet_hides_what_passed_but_never_a_failure(closed_port: int, no_tailsc
     assert "ok    dns.resolve" not in out  # it passed
     assert " failed, " in out.splitlines()[-1]  # the summary stays
     assert run("-q", "-q", "doctor", "--timeout", "2", code=ExitCode.CHECKS_FAILED).stdout == ""
+
+
+def test_deep_runners_measures_the_cache_alone(fake_ollama: FakeOllama, fake_tailscale) -> None:
+    # Its four prompts in a row, after every other request-sending check: once they raced
+    # chat and stream, whose requests evicted the prompt (a false "cache broken" each run).
+    fake_tailscale("running", peer="localhost")
+    setup(fake_ollama.port, "localhost", MODEL, "--client", "continue")
+    fake_ollama.clear_requests()
+    checks = doctor("--deep", "--skip", "clients.run", code=None)
+    assert "reused 100%" in checks["runners"]["summary"], checks["runners"]
+    chats = [r for r in fake_ollama.requests if r.path in ("/api/chat", "/v1/chat/completions")]
+    marked = [i for i, r in enumerate(chats) if "Reply with: ok" in str(r.json)]
+    assert len(marked) == 4 and marked == list(range(marked[0], marked[0] + 4))
+
+
+def test_a_model_that_cannot_answer_is_one_finding(fake_tailscale) -> None:
+    fake_tailscale("running", peer="localhost")
+    with FakeOllama() as fake:
+        setup(fake.port)
+        fake.set_fault("status", status=503, paths={"/api/chat", "/v1"})
+        checks = doctor("--deep")
+    assert checks["chat"]["status"] == "fail"
+    for later in ("stream", "anthropic", "reload", "runners", "context"):
+        assert checks[later]["summary"] == "skipped: chat failed", checks[later]

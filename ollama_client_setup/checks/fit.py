@@ -31,8 +31,6 @@ CHAT = Need("any client", "chat", ("completion",), None, False, "every client ch
 
 
 def needs_for(client: str, role: str = "chat") -> Need | None:
-    if client == CHAT.client:
-        return CHAT
     if client not in CLIENTS:
         return None
     return registry.spec(client).need(role)
@@ -108,11 +106,17 @@ class Verdict:
 
 
 def judge(
-    client: str, role: str, model: str, offer: Offer, requested: int | None = None
+    client: str,
+    role: str,
+    model: str,
+    offer: Offer,
+    requested: int | None = None,
+    need: Need | None = None,
 ) -> Verdict:
-    """How `model` serves `client`. `requested` is the window the tool asks for on the
-    client's behalf (init --context), when the client can carry it."""
-    need = needs_for(client, role)
+    """How `model` serves `client` (or `need`, e.g. CHAT for the default model).
+    `requested` is the window the tool asks for on the client's behalf (init --context),
+    when the client can carry it."""
+    need = need or needs_for(client, role)
     if need is None:
         need = Need(client, role, (), None, False, "")
     known = offer.capabilities

@@ -34,11 +34,13 @@ def misfits(
     offers = {n: offer(i, settings.window_for(n)) for n, i in infos.items() if not i.error}
     verdicts = fit.misfits(settings, offers, affected)
     if chosen and chosen in offers:
-        verdicts.insert(0, fit.judge(fit.CHAT.client, "chat", chosen, offers[chosen]))
+        verdicts.insert(
+            0, fit.judge(fit.CHAT.client, "chat", chosen, offers[chosen], need=fit.CHAT)
+        )
     out = []
     for verdict in verdicts:
         if verdict.cannot_chat:  # no request could work: never written, --strict or not
-            who = "" if verdict.client == fit.CHAT.client else f"{verdict.client} {verdict.role}: "
+            who = "" if verdict.need is fit.CHAT else f"{verdict.client} {verdict.role}: "
             raise RefusedError(
                 f"{who}{verdict.reason()} Nothing was changed.",
                 hint="`ollama-client-setup model list` shows which models can chat; to write "

@@ -22,7 +22,7 @@ def _model(ctx: Context) -> str | None:
 def _no_reasoning(ctx: Context) -> str | None:
     """reasoning_effort "none" where the server takes it (0.12.4 on): a thinking model would
     spend these few tokens reasoning; a model without thinking ignores it."""
-    from ollama_client_setup.checks.smoke.asks import REASONING_NONE
+    from ollama_client_setup.base.ollama_releases import REASONING_NONE
 
     version = ctx.data("server.version").get("version")
     return "none" if compat.at_least(version, REASONING_NONE) else None

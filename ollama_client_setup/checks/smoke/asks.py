@@ -21,11 +21,6 @@ ANTHROPIC_TOKENS = 16
 # What a thinking model may reason on top, where its reasoning cannot be turned off
 # (gpt-oss always reasons; /v1/messages before 0.23.4) (docs/server.md, "Thinking models").
 THINKING_ROOM = 512
-# /v1/chat/completions takes reasoning_effort "none" from here (0.11.5 - 0.12.3 refuse it);
-# thinking is on by default from the same release.
-REASONING_NONE = "0.12.4"
-# /v1/messages takes thinking {"type": "disabled"} from here (older ones ignore it).
-THINKING_DISABLED = "0.23.4"
 
 
 PING: list[Message] = [{"role": "user", "content": "Reply with the single word: pong"}]

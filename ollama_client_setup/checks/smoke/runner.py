@@ -9,13 +9,13 @@ import time
 from collections.abc import Callable
 
 from ollama_client_setup.base.constants import CMD
+from ollama_client_setup.base.ollama_releases import REASONING_NONE
 from ollama_client_setup.base.results import Fix, Result, fail, skip
 from ollama_client_setup.checks import compat, ollama_texts
 from ollama_client_setup.checks.doctor.network import server_failure
 from ollama_client_setup.checks.smoke.asks import (
     MIN_STEP,
     PROBE_TIMEOUT,
-    REASONING_NONE,
     STEPS,
     THINKING_ROOM,
 )

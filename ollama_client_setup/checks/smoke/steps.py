@@ -7,6 +7,7 @@ import time
 from typing import Any
 
 from ollama_client_setup.base.constants import CMD
+from ollama_client_setup.base.ollama_releases import REASONING_NONE, THINKING_DISABLED
 from ollama_client_setup.base.results import Fix, Result, fail, ok, skip, warn
 from ollama_client_setup.checks import compat, ollama_texts
 from ollama_client_setup.checks.catalog import closest, did_you_mean, resolve_name
@@ -158,10 +159,10 @@ class _Smoke(_Runner):
         if self.thinking:
             how = (
                 f"turned off for the /v1 checks below, with {THINKING_ROOM} more tokens where "
-                "it cannot be (gpt-oss; /v1/messages before Ollama 0.23.4)"
+                f"it cannot be (gpt-oss; /v1/messages before Ollama {THINKING_DISABLED})"
                 if self._effort()
                 else f"given {THINKING_ROOM} more tokens in the checks below (this server, "
-                "before Ollama 0.12.4, cannot be told to turn it off)"
+                f"before Ollama {REASONING_NONE}, cannot be told to turn it off)"
             )
             note = f"{model} is a thinking model: its reasoning is {how}."
             result.detail = f"{result.detail}\n{note}" if result.detail else note
